@@ -1,0 +1,102 @@
+"""Page rendering: one personalised guide to the web page and to the print HTML for the PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from markupsafe import Markup
+
+from .profiles import Profile
+from .settings import Settings
+from .theme import Theme
+from .vocabulary import Vocabulary
+
+WEB_TEMPLATE = "guide.html"
+PRINT_TEMPLATE = "print.html"
+
+
+@dataclass(frozen=True)
+class GuideModule:
+    """A selected module, personalised and rendered for one person."""
+
+    id: str
+    title: str
+    summary: str
+    html: Markup
+    """The body as safe HTML (profile values already escaped)."""
+    untranslated: bool
+    """True when shown in the default language because no translation exists."""
+    language: str
+
+
+@dataclass(frozen=True)
+class GuideSection:
+    """One section of a guide with its selected modules."""
+
+    id: str
+    title: str
+    modules: tuple[GuideModule, ...]
+
+
+@dataclass(frozen=True)
+class Guide:
+    """Everything one person's guide shows, ready for the page templates."""
+
+    person: Profile
+    language: str
+    made: date
+    """The date printed on the cover."""
+    sections: tuple[GuideSection, ...]
+    strings: Mapping[str, str]
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Profile term fields as labels in the guide's language."""
+
+
+def _date_filter(language: str) -> Any:
+    def format_day(value: date | None, style: str = "long") -> str:
+        return "" if value is None else format_date(value, format=style, locale=language)
+
+    return format_day
+
+
+def term_labels(person: Profile, vocabulary: Vocabulary, default_language: str) -> dict[str, tuple[str, ...]]:
+    """The person's terms in their language, by field."""
+    language = person.language or default_language
+    result: dict[str, tuple[str, ...]] = {}
+    for name in vocabulary.fields:
+        value = getattr(person, name, None)
+        terms = (value,) if isinstance(value, str) else tuple(value or ())
+        result[name] = tuple(vocabulary.labels(terms, language, default_language))
+    return result
+
+
+def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
+    return {
+        "guide": guide,
+        "person": guide.person,
+        "settings": settings,
+        "t": guide.strings,
+        "lang": guide.language,
+        "format_classes": " ".join(f"format-{f.replace('_', '-')}" for f in guide.person.format),
+        "target": target,
+    }
+
+
+def render_web(guide: Guide, settings: Settings, theme: Theme, env: Any | None = None) -> str:
+    """The one-page web guide (site/<id>/index.html)."""
+    env = env or theme.page_environment()
+    env.filters["day"] = _date_filter(guide.language)
+    return str(env.get_template(WEB_TEMPLATE).render(_context(guide, settings, "web")))
+
+
+def render_print(
+    guide: Guide, settings: Settings, theme: Theme, env: Any | None = None, extra: Mapping[str, Any] | None = None
+) -> str:
+    """The print HTML that WeasyPrint lays out into guide.pdf."""
+    env = env or theme.page_environment()
+    env.filters["day"] = _date_filter(guide.language)
+    return str(env.get_template(PRINT_TEMPLATE).render({**_context(guide, settings, "print"), **(extra or {})}))

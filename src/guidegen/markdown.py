@@ -1,0 +1,307 @@
+"""Markdown to HTML for module bodies: CommonMark with tables, callouts and worksheets.
+
+Raw HTML is off. Links may only go to web addresses, `tel:`, `mailto:` and `#anchors`; images
+may only come from the theme's assets/ folder or `data:` URLs. `lint_markdown` finds every
+breach in a module's source at load time, so the build can refuse the module with file:line.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+CALLOUTS = ("tip", "warning", "crisis")
+FILL_FIELDS = ("reasons", "goals", "triggers", "warning_signs", "coping", "people", "care_team")
+_DIRECTIVE = re.compile(r"\s*\{\s*((?:[a-z_]+=[A-Za-z0-9_-]+\s*)+)\}\s*$")
+_LINK_OK = re.compile(r"^(?:https?://|mailto:|tel:|#)", re.IGNORECASE)
+_DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);", re.IGNORECASE)
+_ASSET = re.compile(r"^assets/(?!.*\.\.)[A-Za-z0-9_./-]+$")
+_PLACEHOLDER = "\ue000"
+DEFAULT_LINES = 3
+
+
+@dataclass(frozen=True)
+class MarkdownProblem:
+    """A breach of the module rules found in the source: line and message."""
+
+    line: int | None
+    message: str
+
+
+def _worksheet_fields(state: StateCore) -> None:
+    """Mark the list items inside `::: worksheet` as fields and read their {fill= lines=}."""
+    depth = 0
+    count = 0
+    for token in state.tokens:
+        if token.type == "container_worksheet_open":
+            depth += 1
+            count += 1
+            token.meta["worksheet"] = count
+        elif token.type == "container_worksheet_close":
+            depth -= 1
+        elif depth and token.type in (
+            "bullet_list_open",
+            "bullet_list_close",
+            "ordered_list_open",
+            "ordered_list_close",
+        ):
+            token.meta["worksheet"] = True
+        elif depth and token.type == "list_item_open":
+            token.meta["field"] = {}
+        elif depth and token.type in ("paragraph_open", "paragraph_close") and token.level >= 2:
+            token.hidden = True
+        elif depth and token.type == "inline":
+            match = _DIRECTIVE.search(token.content)
+            if match:
+                token.content = token.content[: match.start()]
+                token.meta["directive"] = match.group(1)
+                token.meta["line"] = token.map[0] + 1 if token.map else None
+
+
+def _make_parser(validate_everything: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": validate_everything, "linkify": False, "typographer": False})
+    md.enable("table")
+    for name in (*CALLOUTS, "worksheet"):
+        container_plugin(md, name)
+    md.core.ruler.before("inline", "worksheet_fields", _worksheet_fields)
+    if validate_everything:
+        md.validateLink = lambda url: True  # the linter sees every link, and judges it itself
+    else:
+        md.validateLink = lambda url: bool(
+            _LINK_OK.match(url) or _ASSET.match(url) or _DATA_IMAGE.match(url) or url.startswith("../assets/")
+        )
+    return md
+
+
+_RENDER = _make_parser(validate_everything=False)
+_LINT = _make_parser(validate_everything=True)
+
+
+def _directive_fields(text: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in text.split())
+
+
+def lint_markdown(source: str, asset_exists: Callable[[str], bool]) -> list[MarkdownProblem]:
+    """Every breach of the module rules in a module body (lines are the source's lines)."""
+    problems: list[MarkdownProblem] = []
+    tokens = _LINT.parse(source)
+    block_line: int | None = None
+    for token in tokens:
+        if token.map:
+            block_line = token.map[0] + 1
+        if token.type == "html_block":
+            problems.append(
+                MarkdownProblem(
+                    block_line,
+                    "raw HTML is not allowed in modules: use Markdown (callouts with ::: tip, ::: warning ...)",
+                )
+            )
+        if token.type == "heading_open" and token.tag == "h1":
+            problems.append(
+                MarkdownProblem(block_line, "use ## for headings inside a module (the module title is the top heading)")
+            )
+        if token.type == "inline" and "directive" in token.meta:
+            fields = _directive_fields(token.meta["directive"])
+            for key, value in fields.items():
+                if key == "fill" and value not in FILL_FIELDS:
+                    problems.append(
+                        MarkdownProblem(
+                            block_line,
+                            f"worksheet: fill={value} is not a field that can pre-fill (expected one of: {', '.join(FILL_FIELDS)})",
+                        )
+                    )
+                elif key == "lines" and not (value.isdigit() and 1 <= int(value) <= 30):
+                    problems.append(MarkdownProblem(block_line, "worksheet: lines= expects a number from 1 to 30"))
+                elif key not in ("fill", "lines"):
+                    problems.append(
+                        MarkdownProblem(block_line, f"worksheet: unknown setting '{key}' (expected fill= or lines=)")
+                    )
+        for child in token.children or ():
+            if child.type == "html_inline":
+                problems.append(MarkdownProblem(block_line, "raw HTML is not allowed in modules: use Markdown"))
+            elif child.type == "link_open":
+                href = str(child.attrs.get("href", ""))
+                if _PLACEHOLDER in href or "{{" in href:
+                    problems.append(MarkdownProblem(block_line, "a link address may not come from the profile"))
+                elif not _LINK_OK.match(href):
+                    problems.append(
+                        MarkdownProblem(
+                            block_line, f"link to '{href}' is not allowed: use https://, tel:, mailto: or #anchor"
+                        )
+                    )
+            elif child.type == "image":
+                src = str(child.attrs.get("src", ""))
+                if _PLACEHOLDER in src or "{{" in src:
+                    problems.append(MarkdownProblem(block_line, "an image address may not come from the profile"))
+                elif _DATA_IMAGE.match(src):
+                    continue
+                elif not _ASSET.match(src):
+                    problems.append(
+                        MarkdownProblem(
+                            block_line,
+                            f"image '{src}' is not allowed: images must come from the theme's assets/ folder or a data: URL",
+                        )
+                    )
+                elif not asset_exists(src[len("assets/") :]):
+                    problems.append(
+                        MarkdownProblem(block_line, f"image '{src}' does not exist in the theme's assets/ folder")
+                    )
+    return problems
+
+
+def prefill(person: Mapping[str, Any], field: str) -> str:
+    """What the profile already says for a worksheet field, one entry a line."""
+    lines: list[str] = []
+    for item in person.get(field) or ():
+        if field == "goals":
+            by = item.get("by")
+            lines.append(item["text"] + (f" ({by.isoformat()})" if isinstance(by, date) else ""))
+        elif field in ("people", "care_team"):
+            extra = item.get("relation") or item.get("role")
+            parts = [item["name"] + (f" ({extra})" if extra else "")]
+            if item.get("phone"):
+                parts.append(item["phone"])
+            lines.append(" — ".join(parts))
+        else:
+            lines.append(str(item))
+    return "\n".join(lines)
+
+
+class _GuideRenderer(RendererHTML):
+    """Renders callouts and worksheets; everything else is CommonMark's own HTML."""
+
+    def container_open(self, tokens: Sequence[Token], idx: int, env: dict[str, Any], kind: str) -> str:
+        token = tokens[idx]
+        words = env["strings"]
+        title = token.info.strip()[len(kind) :].strip() or words.get(kind, kind.title())
+        role = "alert" if kind == "crisis" else "note"
+        return (
+            f'<aside class="callout callout-{kind}" role="{role}"><p class="callout-title">{html.escape(title)}</p>\n'
+        )
+
+    def render_worksheet_open(self, tokens: Sequence[Token], idx: int, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        title = token.info.strip()[len("worksheet") :].strip() or env["strings"].get("worksheet", "Worksheet")
+        number = token.meta["worksheet"]
+        env["_worksheet"] = number
+        env["_field"] = 0
+        heading_id = f"ws-{env['module']}-{number}"
+        return (
+            f'<section class="worksheet" aria-labelledby="{heading_id}">'
+            f'<h4 class="worksheet-title" id="{heading_id}">{html.escape(title)}</h4>\n'
+        )
+
+    def list_item_open_field(self, tokens: Sequence[Token], idx: int, env: dict[str, Any]) -> str:
+        env["_field"] += 1
+        field_id = f"ws-{env['module']}-{env['_worksheet']}-{env['_field']}"
+        settings: dict[str, str] = {}
+        for inner in tokens[idx:]:
+            if inner.type == "inline":
+                settings = _directive_fields(inner.meta.get("directive", ""))
+                break
+        env["_pending"] = (field_id, settings)
+        return f'<div class="ws-field"><label for="{field_id}">'
+
+    def list_item_close_field(self, tokens: Sequence[Token], idx: int, env: dict[str, Any]) -> str:
+        field_id, settings = env.pop("_pending")
+        lines = int(settings.get("lines", DEFAULT_LINES))
+        fill = settings.get("fill")
+        value = prefill(env["person"], fill) if fill else ""
+        lines = max(lines, value.count("\n") + 1) if value else lines
+        return (
+            f'</label><textarea id="{field_id}" name="{field_id}" rows="{lines}" '
+            f'style="--lines: {lines}" data-lines="{lines}">{html.escape(value)}</textarea></div>\n'
+        )
+
+    def render(self, tokens: Sequence[Token], options: Any, env: Any) -> str:
+        out = []
+        for idx, token in enumerate(tokens):
+            kind = token.type
+            if kind.startswith("container_"):
+                name = kind[len("container_") : -len("_open") if kind.endswith("_open") else -len("_close")]
+                if kind.endswith("_open"):
+                    out.append(
+                        self.render_worksheet_open(tokens, idx, env)
+                        if name == "worksheet"
+                        else self.container_open(tokens, idx, env, name)
+                    )
+                else:
+                    out.append("</section>\n" if name == "worksheet" else "</aside>\n")
+            elif token.meta.get("worksheet") is True:
+                out.append('<div class="ws-fields">\n' if token.nesting == 1 else "</div>\n")
+            elif kind == "list_item_open" and "field" in token.meta:
+                out.append(self.list_item_open_field(tokens, idx, env))
+            elif kind == "list_item_close" and "_pending" in env:
+                out.append(self.list_item_close_field(tokens, idx, env))
+            elif kind in ("heading_open", "heading_close"):
+                level = min(int(token.tag[1]) + 2, 6)
+                out.append(f"<h{level}>" if token.nesting == 1 else f"</h{level}>\n")
+            elif kind == "inline":
+                out.append(self.renderInline(token.children or [], options, env))
+            elif kind == "image":
+                out.append(self.renderInline([token], options, env))
+            elif kind in self.rules:
+                out.append(self.rules[kind](tokens, idx, options, env))
+            else:
+                out.append(self.renderToken(tokens, idx, options, env))
+        return "".join(out)
+
+    def image(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        src = str(token.attrs.get("src", ""))
+        if src.startswith("assets/"):
+            token.attrSet("src", env.get("asset_prefix", "../") + src)
+        return super().image(tokens, idx, options, env)
+
+
+_RENDER.renderer = _GuideRenderer(_RENDER)
+
+
+def render_markdown(source: str, *, module: str, person: Mapping[str, Any], strings: Mapping[str, str]) -> str:
+    """Render a personalised module body to an HTML fragment."""
+    env = {"module": module, "person": person, "strings": strings}
+    return _RENDER.render(source, env)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("textarea", "script", "style"):
+            self.skip += 1
+        elif tag in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "label", "td", "th", "br"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("textarea", "script", "style"):
+            self.skip -= 1
+        elif tag in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "label", "td", "th"):
+            self.parts.append(".\n" if tag in ("li", "label", "h4", "h5", "h6", "td", "th") else "\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """The words a reader sees in an HTML fragment (for reading-level checks)."""
+    parser = _TextExtractor()
+    parser.feed(fragment)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"([.!?:;])\.\n", r"\1\n", text)
+    return re.sub(r"[ \t]+", " ", text).strip()

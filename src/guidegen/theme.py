@@ -1,0 +1,143 @@
+"""The theme: page templates, UI strings and assets, from the project's templates/ over the default.
+
+The default theme ships inside the package (the repository's templates/ folder), so a project
+made by `guidegen init` works without copying it; a project's own templates/ overrides it file
+by file, and its strings.yaml overrides single strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from .errors import InvalidInput, Problem, display_path
+from .settings import Settings
+from .yamlfile import read_yaml
+
+TEMPLATES_DIR = "templates"
+STRINGS_FILE = "strings.yaml"
+
+
+def default_theme_dir() -> Path:
+    """The theme that ships with guidegen."""
+    return Path(str(resources.files("guidegen") / "theme"))
+
+
+def font_dir() -> Path:
+    """Atkinson Hyperlegible, from its registry package: served as assets/fonts/."""
+    import fontpkg_atkinson_hyperlegible
+
+    return Path(fontpkg_atkinson_hyperlegible.__file__).parent / "files"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Where templates and assets come from, and the UI strings per language."""
+
+    dirs: tuple[Path, ...]
+    """Theme folders, the project's first."""
+    strings: Mapping[str, Mapping[str, str]]
+    """language -> key -> text."""
+    assets: Mapping[str, Path]
+    """Every asset by its path under assets/ (e.g. 'guide.css', 'fonts/x.ttf'), first folder wins."""
+
+    def page_environment(self) -> jinja2.Environment:
+        """Jinja2 for page templates: autoescaped, strict about undefined names."""
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def asset_exists(self, relative: str) -> bool:
+        """Whether assets/<relative> exists in the theme."""
+        return relative in self.assets
+
+    def asset_roots(self) -> tuple[tuple[str, Path], ...]:
+        """(prefix under assets/, folder) pairs: the only places the PDF renderer may read."""
+        roots = [("", d / "assets") for d in self.dirs if (d / "assets").is_dir()]
+        roots.append(("fonts/", font_dir()))
+        return tuple(roots)
+
+    def fingerprint(self) -> str:
+        """A hash of every template, string and asset (changes when any of them changes)."""
+        digest = hashlib.sha256()
+        for folder in self.dirs:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(folder)).encode())
+                    digest.update(path.read_bytes())
+        for name in sorted(self.assets):
+            digest.update(name.encode())
+        return digest.hexdigest()
+
+
+def load_theme(project: Path, settings: Settings) -> Theme:
+    """The project's templates/ (if any) over the default theme; every language needs its strings."""
+    dirs = [d for d in (project / TEMPLATES_DIR, default_theme_dir()) if d.is_dir()]
+    unique: list[Path] = []
+    for folder in dirs:
+        if folder.resolve() not in [u.resolve() for u in unique]:
+            unique.append(folder)
+    problems: list[Problem] = []
+    strings: dict[str, dict[str, str]] = {}
+    for folder in reversed(unique):
+        path = folder / STRINGS_FILE
+        if not path.is_file():
+            continue
+        document, found = read_yaml(path, project)
+        problems.extend(found)
+        if document is None:
+            continue
+        if not isinstance(document.data, dict):
+            problems.append(Problem(display_path(path, project), 1, "expected a mapping of languages to strings"))
+            continue
+        for language, texts in document.data.items():
+            if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+                problems.append(
+                    Problem(
+                        display_path(path, project),
+                        document.line((language,)),
+                        f"{language}: expected a mapping of string names to text",
+                    )
+                )
+                continue
+            strings.setdefault(language, {}).update(texts)
+    default = strings.get("en", {})
+    for language in settings.languages:
+        if language not in strings:
+            problems.append(
+                Problem(
+                    TEMPLATES_DIR + "/" + STRINGS_FILE,
+                    None,
+                    f"no UI strings for '{language}': add a '{language}:' block to templates/strings.yaml",
+                )
+            )
+        else:
+            missing = sorted(set(default) - set(strings[language]))
+            if missing:
+                problems.append(
+                    Problem(
+                        TEMPLATES_DIR + "/" + STRINGS_FILE, None, f"'{language}' lacks strings: {', '.join(missing)}"
+                    )
+                )
+    if problems:
+        raise InvalidInput(problems)
+    assets: dict[str, Path] = {}
+    for folder in unique:
+        base = folder / "assets"
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file():
+                    assets.setdefault(str(path.relative_to(base)), path)
+    for path in sorted(font_dir().glob("*.ttf")):
+        assets.setdefault(f"fonts/{path.name}", path)
+    return Theme(dirs=tuple(unique), strings=strings, assets=assets)

@@ -1,0 +1,193 @@
+"""A strict YAML reader that remembers the line of every key and refuses YAML 1.1 surprises.
+
+PyYAML follows YAML 1.1, where `no` is false, `1:20` is 80 and `012` is 10. A clinic writing
+`answer: no` or `time: 1:20` would get a guess, so these are refused with a clear message, as are
+duplicate keys and anchors/aliases (which make one value appear in several places).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, display_path
+
+Key = tuple[str | int, ...]
+"""Where a value sits in a document, e.g. ("people", 0, "phone")."""
+
+_AMBIGUOUS_BOOL = "tag:guidegen,2026:ambiguous-bool"
+_AMBIGUOUS_NUMBER = "tag:guidegen,2026:ambiguous-number"
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        self.message = message
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.1's guessing switched off."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                event.start_mark.line + 1,
+                "aliases (*name) are not allowed: write the value out in full",
+            )
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused(
+                event.start_mark.line + 1,
+                "anchors (&name) are not allowed: write each value out in full",
+            )
+        return super().compose_node(parent, index)
+
+
+def _strict_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        kept = [
+            (tag, regexp)
+            for tag, regexp in entries
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        ]
+        resolvers[first] = kept
+    return resolvers
+
+
+_StrictLoader.yaml_implicit_resolvers = _strict_resolvers()
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_StrictLoader.add_implicit_resolver(
+    _AMBIGUOUS_BOOL,
+    re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$"),
+    list("yYnNoO"),
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+_StrictLoader.add_implicit_resolver(
+    _AMBIGUOUS_NUMBER,
+    re.compile(
+        r"^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"  # sexagesimal 1:20
+        r"|[-+]?0[0-9_]+"  # octal-looking 012
+        r"|[-+]?0b[0-1_]+|[-+]?0x[0-9a-fA-F_]+"  # binary, hex
+        r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)$"  # 1_000
+    ),
+    list("-+0123456789"),
+)
+
+
+def _refuse_bool(loader: _StrictLoader, node: yaml.Node) -> None:
+    raise _Refused(
+        node.start_mark.line + 1,
+        "a bare yes/no/on/off is ambiguous in YAML: write true or false, or put text in quotes",
+    )
+
+
+def _refuse_number(loader: _StrictLoader, node: yaml.Node) -> None:
+    raise _Refused(
+        node.start_mark.line + 1,
+        "this number would be read in an old YAML way (as a time like 1:20, or with a leading "
+        "zero): put it in quotes if it is text",
+    )
+
+
+_StrictLoader.add_constructor(_AMBIGUOUS_BOOL, _refuse_bool)
+_StrictLoader.add_constructor(_AMBIGUOUS_NUMBER, _refuse_number)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file and the line where each key or item stands."""
+
+    data: Any
+    """Plain Python data: dicts, lists, str, int, float, bool, date, None."""
+    lines: dict[Key, int] = field(default_factory=dict)
+    """1-based line of each key (for mapping entries) or item (for sequence entries)."""
+
+    def line(self, key: Key) -> int | None:
+        """The line of `key`, or of its nearest parent that has one."""
+        while True:
+            if key in self.lines:
+                return self.lines[key]
+            if not key:
+                return None
+            key = key[:-1]
+
+
+def parse_yaml(text: str, where: str, line_offset: int = 0) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse YAML text strictly; on failure return the problems (never the offending text)."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(None, {}), []
+        lines: dict[Key, int] = {}
+        data = _construct(loader, node, (), lines, line_offset)
+        return YamlDocument(data, lines), []
+    except _Refused as refused:
+        return None, [Problem(where, refused.line + line_offset, refused.message)]
+    except yaml.MarkedYAMLError as error:
+        # str(error) would quote the source line, which may hold health data: use the parts.
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        what = " ".join(p for p in (error.context, error.problem) if p)
+        return None, [Problem(where, line, f"this is not valid YAML ({what})")]
+    except yaml.YAMLError:
+        return None, [Problem(where, None, "this is not valid YAML")]
+    finally:
+        loader.dispose()
+
+
+def _construct(loader: _StrictLoader, node: yaml.Node, key: Key, lines: dict[Key, int], offset: int) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(key_node.start_mark.line + 1, "a key must be a plain word")
+            name = loader.construct_object(key_node)
+            if not isinstance(name, str):
+                name = str(name)
+            if name == "<<":
+                raise _Refused(key_node.start_mark.line + 1, "merge keys (<<) are not allowed")
+            if name in result:
+                raise _Refused(
+                    key_node.start_mark.line + 1,
+                    f"'{name}' appears twice in the same mapping: keep one",
+                )
+            lines[(*key, name)] = key_node.start_mark.line + 1 + offset
+            result[name] = _construct(loader, value_node, (*key, name), lines, offset)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item_node in enumerate(node.value):
+            lines[(*key, index)] = item_node.start_mark.line + 1 + offset
+            items.append(_construct(loader, item_node, (*key, index), lines, offset))
+        return items
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as error:
+        raise _Refused(node.start_mark.line + 1, f"this value cannot be read ({error.problem})") from None
+
+
+def read_yaml(path: Path, root: Path | None = None) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read and parse a YAML file; problems name it relative to `root`."""
+    where = display_path(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(where, None, "this file is not UTF-8 text")]
+    except OSError as error:
+        return None, [Problem(where, None, f"cannot read this file ({error.strerror})")]
+    return parse_yaml(text, where)
