@@ -17,6 +17,8 @@ from .markdown import _LINT, html_to_text, render_markdown
 from .personalise import TemplateProblem, personalise
 from .profiles import LoadedProfile, Profile, load_profiles
 from .select import select_modules
+from .settings import Settings, load_settings
+from .vocabulary import Vocabulary, load_vocabulary
 
 SAMPLE_PERSON = Profile(id="sample", name="Sam")
 """Stands in for a reader when no example profile selects a module."""
@@ -58,9 +60,10 @@ def check(root: Path, today: date | None = None) -> CheckReport:
         project = load_project(root)
     except InvalidInput as error:
         report.problems.extend(error.problems)
+        _check_profiles_alone(root, report)
         return report
     today = today or date.today()
-    profiles = _check_profiles(project, report)
+    profiles = _check_profiles(root, project.settings, project.vocabulary, report)
     selected_by: dict[str, list[LoadedProfile]] = {m.id: [] for m in project.modules}
     for loaded in profiles:
         for module in select_modules(loaded.profile, project.modules):
@@ -77,10 +80,20 @@ def check(root: Path, today: date | None = None) -> CheckReport:
     return report
 
 
-def _check_profiles(project: Project, report: CheckReport) -> list[LoadedProfile]:
+def _check_profiles_alone(root: Path, report: CheckReport) -> None:
+    """When modules or the theme are broken, still check profiles against settings and vocabulary."""
+    try:
+        settings = load_settings(root)
+        vocabulary = load_vocabulary(root, settings)
+    except InvalidInput:
+        return  # already reported by load_project
+    _check_profiles(root, settings, vocabulary, report)
+
+
+def _check_profiles(root: Path, settings: Settings, vocabulary: Vocabulary, report: CheckReport) -> list[LoadedProfile]:
     loaded_profiles = []
     seen: dict[str, str] = {}
-    for loaded, problems in load_profiles(project.root, project.settings, project.vocabulary):
+    for loaded, problems in load_profiles(root, settings, vocabulary):
         report.problems.extend(problems)
         if loaded is None:
             continue

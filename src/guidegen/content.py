@@ -13,7 +13,8 @@ from jinja2 import Template, pass_context
 from jinja2.runtime import Context
 
 from .errors import InvalidInput, Problem, display_path
-from .personalise import TemplateProblem, compile_template, make_environment
+from .personalise import TemplateProblem, compile_template, make_environment, personalise, static_problems
+from .profiles import Profile
 from .schema import Day, Frozen, Text, Whole, validate
 from .select import EVERYONE, Rule, parse_rule
 from .settings import Settings
@@ -122,9 +123,27 @@ def load_module_text(
         template = compile_template(env, source, where)
     except TemplateProblem as error:
         problems.append(Problem(where, error.line, error.message))
+    else:
+        for found in static_problems(env, source, Profile.model_fields):
+            problems.append(Problem(where, found.line, found.message))
+        if not problems:
+            problems.extend(_trial_render(template, source, where))
     if problems:
         raise InvalidInput(problems)
     return ModuleText(language, path, where, front.title, front.summary, source, template, front), rule
+
+
+TRIAL_PERSON = Profile(id="trial", name="Sam")
+"""A person with every optional field empty: a module must render for them too."""
+
+
+def _trial_render(template: Template, source: str, where: str) -> list[Problem]:
+    """Render once for a person with an empty profile, so runtime errors surface at load time."""
+    try:
+        personalise(template, source.split("\n"), where, TRIAL_PERSON.template_view())
+    except TemplateProblem as error:
+        return [Problem(where, error.line, error.message)]
+    return []
 
 
 def make_module_environment(vocabulary: Vocabulary, settings: Settings) -> Any:

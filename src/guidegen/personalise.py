@@ -11,12 +11,12 @@ from __future__ import annotations
 import html
 import re
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -133,3 +133,28 @@ def _safe_message(message: str, source_lines: Sequence[str]) -> str:
     if all(q in source or q.endswith(" object") for q in quoted):
         return message
     return "a name used in the template is not defined"
+
+
+def static_problems(env: ImmutableSandboxedEnvironment, source: str, fields: Collection[str]) -> list[TemplateProblem]:
+    """Mistakes visible without rendering, in every branch: unknown names, unknown person
+    fields, and reaching for internals that the sandbox would refuse."""
+    problems = []
+    tree = env.parse(source)
+    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    for name in sorted(meta.find_undeclared_variables(tree) - assigned - set(env.globals) - {"person"}):
+        line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
+        problems.append(TemplateProblem(line, f"undefined name in template: '{name}' (modules can use `person` and the `labels` filter)"))
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr.startswith("_"):
+            problems.append(TemplateProblem(node.lineno, f"the template tried something the sandbox does not allow (attribute '{node.attr}')"))
+        elif isinstance(node.node, nodes.Name) and node.node.name == "person" and node.attr not in fields:
+            problems.append(TemplateProblem(node.lineno, f"undefined name in template: person.{node.attr} is not a profile field"))
+    for node in tree.find_all(nodes.Getitem):
+        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+            problems.append(TemplateProblem(node.lineno, "the template tried something the sandbox does not allow (an item starting with _)"))
+    for filter_node in tree.find_all(nodes.Filter):
+        if filter_node.name == "attr":
+            problems.append(TemplateProblem(filter_node.lineno, "the template tried something the sandbox does not allow (the attr filter is not available in modules)"))
+        elif filter_node.name not in env.filters:
+            problems.append(TemplateProblem(filter_node.lineno, f"unknown filter '{filter_node.name}'"))
+    return problems

@@ -133,7 +133,7 @@ def parse_yaml(text: str, where: str, line_offset: int = 0) -> tuple[YamlDocumen
         node = loader.get_single_node()
         if node is None:
             return YamlDocument(None, {}), []
-        lines: dict[Key, int] = {}
+        lines: dict[Key, int] = {(): node.start_mark.line + 1 + line_offset}
         data = _construct(loader, node, (), lines, line_offset)
         return YamlDocument(data, lines), []
     except _Refused as refused:
@@ -142,7 +142,10 @@ def parse_yaml(text: str, where: str, line_offset: int = 0) -> tuple[YamlDocumen
         # str(error) would quote the source line, which may hold health data: use the parts.
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 + line_offset if mark else None
-        what = " ".join(p for p in (error.context, error.problem) if p)
+        context = error.context or ""
+        if error.context_mark is not None and error.problem_mark is not None and error.context_mark.line != error.problem_mark.line:
+            context += f" that starts on line {error.context_mark.line + 1 + line_offset}"
+        what = ": ".join(p for p in (context.strip(), error.problem) if p)
         return None, [Problem(where, line, f"this is not valid YAML ({what})")]
     except yaml.YAMLError:
         return None, [Problem(where, None, "this is not valid YAML")]

@@ -1,0 +1,49 @@
+"""Shared fixtures: the repository's example project, copies of it to break, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from guidegen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def repo() -> Path:
+    """The repository, which is itself a guidegen project with example data."""
+    return REPO
+
+
+def copy_project(destination: Path, *, profiles: tuple[str, ...] | None = None) -> Path:
+    """A copy of the example project (settings, content, profiles, no templates: the packaged theme)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "guidegen.yaml", destination / "guidegen.yaml")
+    shutil.copytree(REPO / "content", destination / "content")
+    (destination / "profiles").mkdir()
+    for path in sorted((REPO / "profiles").glob("*.yaml")):
+        if profiles is None or path.stem in profiles:
+            shutil.copy(path, destination / "profiles" / path.name)
+    return destination
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the example project to change freely."""
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Run the guidegen CLI in-process: run("build", "--no-pdf", "-C", path)."""
+    runner = CliRunner()
+
+    def invoke(*args: str | Path) -> Result:
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke

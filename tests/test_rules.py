@@ -1,0 +1,65 @@
+"""The `when:` rule language: data-driven cases, parse errors, and the words `explain` uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from guidegen.errors import Problem
+from guidegen.profiles import Profile
+from guidegen.select import EVERYONE, describe, holds, parse_rule, why
+from guidegen.settings import load_settings
+from guidegen.vocabulary import load_vocabulary
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = yaml.safe_load((FIXTURES / "rules.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    mini = FIXTURES / "mini"
+    return load_vocabulary(mini, load_settings(mini))
+
+
+def parse(rule, vocabulary, problems=None):
+    problems = [] if problems is None else problems
+    if rule is None:
+        return EVERYONE
+    return parse_rule(rule, ("when",), lambda key: 7, "m.md", vocabulary, ("en", "es"), problems)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_rule_cases(case, vocabulary) -> None:
+    problems: list[Problem] = []
+    rule = parse(case["rule"], vocabulary, problems)
+    assert problems == []
+    person = Profile(id="x", name="X", **case["person"])
+    assert holds(rule, person) is case["picks"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"substance": ["alcohol"]}, "'substance' is not a rule key"),
+        ({"substances": ["alcohool"]}, "'alcohool' is not a term"),
+        ({"language": ["fr"]}, "'fr' is not a term"),
+        ({"any": {"substances": ["alcohol"]}}, "any: expected a list of rules"),
+        ({"trauma_informed": "yes please"}, "expected true or false"),
+        ({"substances": [1]}, "expected a term or a list of terms"),
+        ({}, "expected a mapping of rule keys"),
+    ],
+)
+def test_rule_errors_name_the_line(rule, message, vocabulary) -> None:
+    problems: list[Problem] = []
+    parse(rule, vocabulary, problems)
+    assert problems and all(p.line == 7 and p.path == "m.md" for p in problems)
+    assert message in problems[0].message
+
+
+def test_describe_and_why_read_like_the_rule(vocabulary) -> None:
+    rule = parse({"substances": ["alcohol", "opioids"], "stage": ["action"], "not": {"conditions": ["psychosis"]}}, vocabulary)
+    assert describe(rule) == "substances: alcohol or opioids, and stage: action, and not (conditions: psychosis)"
+    person = Profile(id="x", name="X", substances=("alcohol",), stage="contemplation")
+    assert why(rule, person) == "stage: action"
