@@ -55,7 +55,8 @@ def test_pdf_has_name_crisis_line_and_module_titles(mini: Path, run) -> None:
 
 def test_output_is_named_by_id_and_only_ids(mini: Path, run) -> None:
     assert run("build", "--no-pdf", "-C", mini).exit_code == 0
-    assert sorted(p.name for p in (mini / "site").iterdir()) == ["assets", "p-001", "p-002", "robots.txt"]
+    assert sorted(p.name for p in (mini / "site").iterdir()) == [".guidegen-manifest.json", "assets", "p-001", "p-002", "robots.txt"]
+    assert "Robin" not in (mini / "site" / ".guidegen-manifest.json").read_text()
     assert (mini / "site" / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
     assert (mini / "site" / "assets" / "guide.css").is_file()
     assert (mini / "site" / "assets" / "fonts" / "AtkinsonHyperlegible-Regular.ttf").is_file()

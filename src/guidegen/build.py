@@ -4,10 +4,13 @@ select, personalise, render Markdown, render HTML, render PDF, and write.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,16 +19,26 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .content import Module, load_modules, modules_by_section
-from .errors import GuidegenError, InvalidInput, Problem, UsageError
+from .content import CONTENT_DIR, Module, load_modules, modules_by_section
+from .errors import GuidegenError, InvalidInput, Problem, UsageError, display_path
 from .html import Guide, GuideModule, GuideSection, render_print, render_web, term_labels
+from .manifest import (
+    MANIFEST_FILE,
+    GuideRecord,
+    Manifest,
+    digest,
+    file_digest,
+    guide_key,
+    module_file_digests,
+    shared_digest,
+)
 from .markdown import lint_markdown, render_markdown
 from .personalise import TemplateProblem, personalise
-from .profiles import ID_PATTERN, LoadedProfile, load_profiles, profile_paths
+from .profiles import ID_PATTERN, LoadedProfile, Profile, load_profile, load_profiles, profile_paths
 from .select import select_modules
-from .settings import Settings, load_settings
-from .theme import TEMPLATES_DIR, Theme, load_theme
-from .vocabulary import Vocabulary, load_vocabulary
+from .settings import SETTINGS_FILE, Settings, load_settings
+from .theme import TEMPLATES_DIR, Theme, load_theme, theme_fingerprint, theme_folders
+from .vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 _UMASK = os.umask(0o022)
@@ -41,6 +54,13 @@ class Project:
     vocabulary: Vocabulary
     modules: tuple[Module, ...]
     theme: Theme
+    shared: str
+    """Hash of settings, vocabulary, theme and guidegen's version."""
+    module_hashes: Mapping[str, tuple[str, Mapping[str, str]]]
+    """Module id -> (hash of its place: section and order; hash of each language's file).
+
+    The rule is not in it: a changed rule matters only where it changes who gets the module,
+    and that shows in each guide's list of selected modules."""
 
     @property
     def templates_dir(self) -> Path:
@@ -91,7 +111,15 @@ def load_project(root: Path) -> Project:
                         problems.append(problem)
     if problems or theme is None:
         raise InvalidInput(problems)
-    return Project(root, settings, vocabulary, tuple(modules), theme)
+    shared = shared_digest(root / SETTINGS_FILE, root / VOCABULARY_FILE, theme_fingerprint(theme.dirs))
+    hashes = {
+        m.id: (
+            digest(m.section, str(m.order)),
+            {lang: digest(t.title, t.summary, t.source) for lang, t in m.texts.items()},
+        )
+        for m in modules
+    }
+    return Project(root, settings, vocabulary, tuple(modules), theme, shared, hashes)
 
 
 def guide_date(person_reviews: Sequence[date]) -> date:
@@ -176,7 +204,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)  # noqa: SIM115 - closed below, renamed after
     try:
         with handle:
             handle.write(data)
@@ -190,6 +218,15 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+def module_files(root: Path, settings: Settings) -> list[tuple[str, Path]]:
+    """Every module file of every section, by its path relative to the project."""
+    files = []
+    for section in settings.sections:
+        for path in sorted((root / CONTENT_DIR / section).glob("*.md")):
+            files.append((f"{section}/{path.name}", path))
+    return files
+
+
 def write_shared_files(project: Project, out: Path) -> None:
     """Assets shared by all guides, and a robots.txt that keeps guides out of search engines."""
     for relative, source in sorted(project.theme.assets.items()):
@@ -197,9 +234,133 @@ def write_shared_files(project: Project, out: Path) -> None:
     write_atomic(out / "robots.txt", ROBOTS_TXT.encode())
 
 
-def output_dir(project: Project, out: str | Path | None) -> Path:
+def output_dir(project_root: Path, settings: Settings, out: str | Path | None) -> Path:
     """Where guides go: --out, else `output` from guidegen.yaml, relative to the project."""
-    return Path(out) if out is not None else project.root / project.settings.output
+    return Path(out) if out is not None else project_root / settings.output
+
+
+@dataclass(frozen=True)
+class GuideResult:
+    """What happened to one guide, sent back from a worker."""
+
+    id: str
+    status: str
+    """built, unchanged or failed."""
+    problems: tuple[Problem, ...] = ()
+    record: GuideRecord | None = None
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What every worker needs to build guides: loaded once, shared by fork."""
+
+    project: Project
+    destination: Path
+    manifest: Manifest
+    outputs: tuple[str, ...]
+    force: bool
+
+
+_PLAN: BuildPlan | None = None
+_PDF_CACHE: dict[str, Any] = {}
+
+
+def used_modules(project: Project, person: Profile) -> dict[str, str]:
+    """Each selected module with a hash of what this person gets from it (place and text)."""
+    language = person.language or project.settings.default_language
+    used = {}
+    for module in select_modules(person, project.modules):
+        rule_hash, texts = project.module_hashes[module.id]
+        used[module.id] = digest(rule_hash, texts.get(language) or texts[project.settings.default_language])
+    return used
+
+
+def build_one(path: Path) -> GuideResult:
+    """Load, check, render and write one guide (in a worker process, or in this one)."""
+    plan = _PLAN
+    assert plan is not None, "build_one runs inside build()"
+    project = plan.project
+    loaded, problems = load_profile(path, project.root, project.settings, project.vocabulary)
+    if loaded is None:
+        return GuideResult(path.stem, "failed", tuple(problems))
+    guide_id = loaded.profile.id
+    profile_hash = file_digest(path)
+    key = guide_key(project.shared, profile_hash, used_modules(project, loaded.profile))
+    record = plan.manifest.guides.get(guide_id)
+    folder = plan.destination / guide_id
+    if (
+        not plan.force
+        and record is not None
+        and record.key == key
+        and set(plan.outputs) <= set(record.outputs)
+        and all((folder / name).is_file() for name in plan.outputs)
+    ):
+        return GuideResult(guide_id, "unchanged", (), record)
+    try:
+        files = render_guide(
+            project, loaded, html="index.html" in plan.outputs, pdf="guide.pdf" in plan.outputs, cache=_PDF_CACHE
+        )
+    except GuidegenError as error:
+        found = getattr(error, "problems", ()) or (Problem(loaded.where, None, f"guide not built: {error}"),)
+        return GuideResult(guide_id, "failed", tuple(found))
+    for name, data in files.items():
+        write_atomic(folder / name, data)
+    kept = record.outputs if record is not None and record.key == key else ()
+    outputs = tuple(sorted(set(plan.outputs) | set(kept)))
+    return GuideResult(guide_id, "built", (), GuideRecord(profile_hash, key, outputs))
+
+
+def _start_worker(plan: BuildPlan | None) -> None:
+    """Workers get the plan by fork; where fork is missing, they are handed it."""
+    global _PLAN
+    if _PLAN is None:
+        _PLAN = plan
+
+
+def _run(paths: Sequence[Path], jobs: int, pdf: bool) -> Iterator[GuideResult]:
+    """Build guides in this process or in a pool of workers; results come back in order."""
+    if jobs <= 1 or len(paths) <= 1:
+        yield from map(build_one, paths)
+        return
+    if pdf:
+        from . import pdf as _pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    chunk = 1 if pdf else max(1, min(32, len(paths) // (jobs * 4)))
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(_PLAN,)) as pool:
+        yield from pool.map(build_one, paths, chunksize=chunk)
+
+
+def _fast_path_unchanged(
+    root: Path,
+    settings: Settings,
+    destination: Path,
+    manifest: Manifest,
+    paths: Sequence[Path],
+    outputs: tuple[str, ...],
+) -> bool:
+    """True when no input changed since the last build: nothing needs loading or rendering."""
+    theme_dirs = theme_folders(root)
+    shared = shared_digest(root / SETTINGS_FILE, root / VOCABULARY_FILE, theme_fingerprint(theme_dirs))
+    if shared != manifest.shared or module_file_digests(module_files(root, settings)) != manifest.modules:
+        return False
+    for path in paths:
+        record = manifest.guides.get(path.stem)
+        if record is None or record.profile != file_digest(path) or not set(outputs) <= set(record.outputs):
+            return False
+        if not all((destination / path.stem / name).is_file() for name in outputs):
+            return False
+    return True
+
+
+def remove_guide(destination: Path, guide_id: str, outputs: Iterable[str]) -> None:
+    """Delete the files a build wrote for a guide whose profile is gone, and its folder if empty."""
+    folder = destination / guide_id
+    for name in outputs:
+        (folder / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def build(
@@ -209,45 +370,70 @@ def build(
     out: str | Path | None = None,
     html: bool = True,
     pdf: bool = True,
-    on_progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
-    """Build the guides named by `ids` (all when empty); see BuildReport for the outcome."""
+    """Build the guides named by `ids` (all when empty), rendering only what changed."""
+    global _PLAN
     started = time.perf_counter()
     if not html and not pdf:
         raise UsageError("--no-html and --no-pdf together leave nothing to build")
     for wanted in ids:
         if not ID_PATTERN.match(wanted):
             raise UsageError(f"'{wanted}' is not a profile id (lowercase letters, digits and -)")
-    project = load_project(root)
-    known = {p.stem for p in profile_paths(root)}
-    missing = [i for i in ids if i not in known]
+    settings = load_settings(root)
+    all_paths = profile_paths(root)
+    missing = [i for i in ids if i not in {p.stem for p in all_paths}]
     if missing:
         raise UsageError(f"no profile with id {', '.join(missing)} in profiles/")
-    destination = output_dir(project, out)
+    destination = output_dir(root, settings, out)
+    manifest = Manifest.read(destination)
+    outputs = tuple(name for name, wanted in (("index.html", html), ("guide.pdf", pdf)) if wanted)
     report = BuildReport()
-    write_shared_files(project, destination)
-    env = project.theme.page_environment()
-    cache: dict[str, Any] = {}
-    seen: dict[str, str] = {}
-    for loaded, problems in load_profiles(root, project.settings, project.vocabulary, ids):
-        if loaded is None:
-            report.problems.extend(problems)
+    paths: list[Path] = []
+    seen: dict[str, Path] = {}
+    for path in all_paths:
+        if ids and path.stem not in ids:
             continue
-        if loaded.profile.id in seen:
-            report.problems.append(Problem(loaded.where, None, f"id: the same id is used by {seen[loaded.profile.id]}"))
-            continue
-        seen[loaded.profile.id] = loaded.where
-        try:
-            files = render_guide(project, loaded, html=html, pdf=pdf, env=env, cache=cache)
-        except GuidegenError as error:
-            report.problems.extend(
-                getattr(error, "problems", ()) or [Problem(loaded.where, None, f"guide not built: {error}")]
+        if path.stem in seen:
+            report.problems.append(
+                Problem(
+                    display_path(path, root), None, f"id: the same id is used by {display_path(seen[path.stem], root)}"
+                )
             )
             continue
-        changed = [write_atomic(destination / loaded.profile.id / name, data) for name, data in files.items()]
-        (report.built if any(changed) else report.unchanged).append(loaded.profile.id)
-        if on_progress:
-            on_progress(loaded.profile.id)
+        seen[path.stem] = path
+        paths.append(path)
+    gone = [] if ids else sorted(set(manifest.guides) - set(seen))
+
+    if not force and not gone and _fast_path_unchanged(root, settings, destination, manifest, paths, outputs):
+        report.unchanged = [p.stem for p in paths]
+    else:
+        project = load_project(root)
+        write_shared_files(project, destination)
+        new_manifest = Manifest(
+            project.shared, module_file_digests(module_files(root, settings)), dict(manifest.guides)
+        )
+        _PLAN = BuildPlan(project, destination, manifest, outputs, force)
+        try:
+            for done, result in enumerate(_run(paths, jobs, pdf), start=1):
+                report.problems.extend(result.problems)
+                if result.status == "built":
+                    report.built.append(result.id)
+                elif result.status == "unchanged":
+                    report.unchanged.append(result.id)
+                if result.record is not None:
+                    new_manifest.guides[result.id] = result.record
+                if on_progress:
+                    on_progress(done, len(paths))
+        finally:
+            _PLAN = None
+        for guide_id in gone:
+            remove_guide(destination, guide_id, manifest.guides[guide_id].outputs)
+            del new_manifest.guides[guide_id]
+            report.removed.append(guide_id)
+        write_atomic(destination / MANIFEST_FILE, new_manifest.to_bytes())
     report.seconds = time.perf_counter() - started
     return report
 

@@ -16,6 +16,7 @@ from .errors import InvalidInput, Problem
 from .markdown import _LINT, html_to_text, render_markdown
 from .personalise import TemplateProblem, personalise
 from .profiles import LoadedProfile, Profile, load_profiles
+from .readability import reading_score
 from .select import select_modules
 from .settings import Settings, load_settings
 from .vocabulary import Vocabulary, load_vocabulary
@@ -41,16 +42,6 @@ class CheckReport:
     def warnings(self) -> list[Problem]:
         """Only the warnings."""
         return [p for p in self.problems if p.severity == "warning"]
-
-
-def reading_score(text: str, language: str) -> float:
-    """Flesch-Kincaid grade for English, Fernández-Huerta reading ease for Spanish."""
-    import textstat
-
-    textstat.set_lang(language)
-    if language == "es":
-        return float(textstat.fernandez_huerta(text))
-    return float(textstat.flesch_kincaid_grade(text))
 
 
 def check(root: Path, today: date | None = None) -> CheckReport:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -51,18 +54,32 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: `output` in guidegen.yaml).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Guides rendered at once (default: the number of CPUs).",
+)
+@click.option("--force", is_flag=True, help="Rebuild every guide, even those whose inputs did not change.")
 @_project_option
-def build(ids: tuple[str, ...], no_pdf: bool, no_html: bool, out: Path | None, project: Path) -> None:
+def build(
+    ids: tuple[str, ...], no_pdf: bool, no_html: bool, out: Path | None, jobs: int | None, force: bool, project: Path
+) -> None:
     """Build every guide, or only the profiles named by IDS.
 
-    Invalid profiles are reported with file and line and not written; every valid one is still
-    built (exit status 1). Invalid settings, vocabulary, modules or templates stop the build
-    before anything is written.
+    Only guides whose inputs changed since the last build are rendered. Invalid profiles are
+    reported with file and line and not written; every valid one is still built (exit status 1).
+    Invalid settings, vocabulary, modules or templates stop the build before anything is written.
     """
     from .build import build as run_build
 
+    jobs = jobs or os.cpu_count() or 1
     try:
-        report = run_build(project, ids, out=out, html=not no_html, pdf=not no_pdf)
+        with _progress() as on_progress:
+            report = run_build(
+                project, ids, out=out, html=not no_html, pdf=not no_pdf, jobs=jobs, force=force, on_progress=on_progress
+            )
     except GuidegenError as error:
         _fail(error)
         return
@@ -74,6 +91,32 @@ def build(ids: tuple[str, ...], no_pdf: bool, no_html: bool, out: Path | None, p
     )
     if report.failed:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on an interactive terminal; nothing in CI or when output is piped."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    # auto_refresh=False: no refresh thread, so worker processes can fork safely.
+    with Progress(
+        TextColumn("building guides"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        auto_refresh=False,
+    ) as bar:
+        task = bar.add_task("build", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            bar.refresh()
+
+        yield advance
 
 
 @main.command()

@@ -143,18 +143,37 @@ def static_problems(env: ImmutableSandboxedEnvironment, source: str, fields: Col
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     for name in sorted(meta.find_undeclared_variables(tree) - assigned - set(env.globals) - {"person"}):
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
-        problems.append(TemplateProblem(line, f"undefined name in template: '{name}' (modules can use `person` and the `labels` filter)"))
+        problems.append(
+            TemplateProblem(
+                line, f"undefined name in template: '{name}' (modules can use `person` and the `labels` filter)"
+            )
+        )
     for node in tree.find_all(nodes.Getattr):
         if node.attr.startswith("_"):
-            problems.append(TemplateProblem(node.lineno, f"the template tried something the sandbox does not allow (attribute '{node.attr}')"))
+            problems.append(
+                TemplateProblem(
+                    node.lineno, f"the template tried something the sandbox does not allow (attribute '{node.attr}')"
+                )
+            )
         elif isinstance(node.node, nodes.Name) and node.node.name == "person" and node.attr not in fields:
-            problems.append(TemplateProblem(node.lineno, f"undefined name in template: person.{node.attr} is not a profile field"))
+            problems.append(
+                TemplateProblem(node.lineno, f"undefined name in template: person.{node.attr} is not a profile field")
+            )
     for node in tree.find_all(nodes.Getitem):
         if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
-            problems.append(TemplateProblem(node.lineno, "the template tried something the sandbox does not allow (an item starting with _)"))
+            problems.append(
+                TemplateProblem(
+                    node.lineno, "the template tried something the sandbox does not allow (an item starting with _)"
+                )
+            )
     for filter_node in tree.find_all(nodes.Filter):
         if filter_node.name == "attr":
-            problems.append(TemplateProblem(filter_node.lineno, "the template tried something the sandbox does not allow (the attr filter is not available in modules)"))
+            problems.append(
+                TemplateProblem(
+                    filter_node.lineno,
+                    "the template tried something the sandbox does not allow (the attr filter is not available in modules)",
+                )
+            )
         elif filter_node.name not in env.filters:
             problems.append(TemplateProblem(filter_node.lineno, f"unknown filter '{filter_node.name}'"))
     return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
 from .vocabulary import LIST_FIELDS, SINGLE_FIELDS, Vocabulary
@@ -49,7 +49,7 @@ class Not:
     rule: Rule
 
 
-Rule = Union[Match, AllOf, AnyOf, Not]
+Rule = Match | AllOf | AnyOf | Not
 EVERYONE: Rule = AllOf(())
 
 

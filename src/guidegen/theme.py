@@ -67,26 +67,30 @@ class Theme:
         roots.append(("fonts/", font_dir()))
         return tuple(roots)
 
-    def fingerprint(self) -> str:
-        """A hash of every template, string and asset (changes when any of them changes)."""
-        digest = hashlib.sha256()
-        for folder in self.dirs:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest.update(str(path.relative_to(folder)).encode())
-                    digest.update(path.read_bytes())
-        for name in sorted(self.assets):
-            digest.update(name.encode())
-        return digest.hexdigest()
+
+def theme_folders(project: Path) -> tuple[Path, ...]:
+    """The project's templates/ (when it exists) then the default theme, without repeats."""
+    unique: list[Path] = []
+    for folder in (project / TEMPLATES_DIR, default_theme_dir()):
+        if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
+            unique.append(folder)
+    return tuple(unique)
+
+
+def theme_fingerprint(dirs: tuple[Path, ...]) -> str:
+    """A hash of every template, string and asset, and of the fonts (changes when any does)."""
+    digest = hashlib.sha256()
+    for folder in (*dirs, font_dir()):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
 
 
 def load_theme(project: Path, settings: Settings) -> Theme:
     """The project's templates/ (if any) over the default theme; every language needs its strings."""
-    dirs = [d for d in (project / TEMPLATES_DIR, default_theme_dir()) if d.is_dir()]
-    unique: list[Path] = []
-    for folder in dirs:
-        if folder.resolve() not in [u.resolve() for u in unique]:
-            unique.append(folder)
+    unique = list(theme_folders(project))
     problems: list[Problem] = []
     strings: dict[str, dict[str, str]] = {}
     for folder in reversed(unique):

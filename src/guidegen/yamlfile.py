@@ -143,7 +143,11 @@ def parse_yaml(text: str, where: str, line_offset: int = 0) -> tuple[YamlDocumen
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 + line_offset if mark else None
         context = error.context or ""
-        if error.context_mark is not None and error.problem_mark is not None and error.context_mark.line != error.problem_mark.line:
+        if (
+            error.context_mark is not None
+            and error.problem_mark is not None
+            and error.context_mark.line != error.problem_mark.line
+        ):
             context += f" that starts on line {error.context_mark.line + 1 + line_offset}"
         what = ": ".join(p for p in (context.strip(), error.problem) if p)
         return None, [Problem(where, line, f"this is not valid YAML ({what})")]

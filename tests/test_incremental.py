@@ -1,0 +1,152 @@
+"""Incremental and parallel builds: only what changed is rendered; --jobs never changes the bytes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cases import FIXTURES
+from guidegen.build import build
+
+EXTRA = """id: {id}
+name: Person {id}
+substances: [{substance}]
+stage: action
+review: {{next: 2026-12-01}}
+"""
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    root = Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
+    for number, substance in ((3, "opioids"), (4, "cannabis"), (5, "opioids")):
+        (root / "profiles" / f"p-00{number}.yaml").write_text(EXTRA.format(id=f"p-00{number}", substance=substance))
+    return root
+
+
+def html_build(root: Path, **options):
+    return build(root, pdf=False, **options)
+
+
+def test_nothing_changed_renders_nothing(mini: Path) -> None:
+    assert sorted(html_build(mini).built) == ["p-001", "p-002", "p-003", "p-004", "p-005"]
+    again = html_build(mini)
+    assert again.built == [] and len(again.unchanged) == 5
+
+
+def test_editing_one_profile_rerenders_that_guide(mini: Path) -> None:
+    html_build(mini)
+    path = mini / "profiles" / "p-004.yaml"
+    path.write_text(path.read_text().replace("stage: action", "stage: maintenance"))
+    assert html_build(mini).built == ["p-004"]
+
+
+def test_editing_a_module_body_rerenders_exactly_the_guides_that_select_it(mini: Path) -> None:
+    html_build(mini)
+    module = mini / "content" / "safety" / "naloxone.md"  # picked for opioids: p-002, p-003, p-005
+    module.write_text(module.read_text() + "\nAsk your pharmacist about naloxone.\n")
+    assert sorted(html_build(mini).built) == ["p-002", "p-003", "p-005"]
+
+
+def test_editing_a_translation_rerenders_only_its_readers(mini: Path) -> None:
+    html_build(mini)
+    module = mini / "content" / "welcome" / "hello.es.md"  # only p-002 reads Spanish
+    module.write_text(module.read_text() + "\nBienvenido.\n")
+    assert html_build(mini).built == ["p-002"]
+
+
+def test_a_changed_rule_rerenders_only_guides_whose_selection_changed(mini: Path) -> None:
+    html_build(mini)
+    module = mini / "content" / "safety" / "naloxone.md"
+    module.write_text(module.read_text().replace("substances: [opioids]", "substances: [opioids, cannabis]"))
+    assert html_build(mini).built == ["p-004"]  # newly selected; the opioid guides are unchanged
+
+
+def test_a_new_module_rerenders_the_guides_it_selects(mini: Path) -> None:
+    html_build(mini)
+    (mini / "content" / "coping" / "new.md").write_text(
+        "---\ntitle: New\nsummary: New.\nwhen: {substances: [cannabis]}\nreviewed: 2026-11-01\nsources: [x]\n---\nText.\n"
+    )
+    assert html_build(mini).built == ["p-004"]
+
+
+def test_editing_a_template_or_settings_rerenders_all(mini: Path) -> None:
+    html_build(mini)
+    (mini / "templates").mkdir()
+    (mini / "templates" / "strings.yaml").write_text('en:\n  contents: "In this guide"\n')
+    assert len(html_build(mini).built) == 5
+    settings = mini / "guidegen.yaml"
+    settings.write_text(settings.read_text().replace("Test Clinic", "Test Clinic North"))
+    assert len(html_build(mini).built) == 5
+
+
+def test_force_rebuilds_everything(mini: Path) -> None:
+    html_build(mini)
+    assert len(html_build(mini, force=True).built) == 5
+
+
+def test_deleted_profile_is_removed_and_nothing_else(mini: Path) -> None:
+    html_build(mini)
+    (mini / "profiles" / "p-004.yaml").unlink()
+    report = html_build(mini)
+    assert report.removed == ["p-004"] and report.built == []
+    assert not (mini / "site" / "p-004").exists()
+    assert (mini / "site" / "p-003" / "index.html").is_file()
+    assert "p-004" not in (mini / "site" / ".guidegen-manifest.json").read_text()
+
+
+def test_building_some_ids_removes_nothing(mini: Path) -> None:
+    html_build(mini)
+    (mini / "profiles" / "p-004.yaml").unlink()
+    assert html_build(mini, ids=["p-003"]).removed == []
+    assert (mini / "site" / "p-004" / "index.html").is_file()
+
+
+def test_a_deleted_output_file_is_rebuilt(mini: Path) -> None:
+    html_build(mini)
+    (mini / "site" / "p-003" / "index.html").unlink()
+    assert html_build(mini).built == ["p-003"]
+
+
+def test_an_invalid_profile_keeps_its_previous_guide_and_is_retried(mini: Path) -> None:
+    html_build(mini)
+    before = (mini / "site" / "p-003" / "index.html").read_bytes()
+    path = mini / "profiles" / "p-003.yaml"
+    good = path.read_text()
+    path.write_text(good.replace("stage: action", "stage: nowhere"))
+    report = html_build(mini)
+    assert report.failed == 1 and (mini / "site" / "p-003" / "index.html").read_bytes() == before
+    path.write_text(good)
+    assert html_build(mini).built == []  # back to what was built: nothing to render
+
+
+def test_html_only_then_full_build_renders_only_the_missing_pdfs(mini: Path) -> None:
+    html_build(mini, ids=["p-001"])
+    report = build(mini, ids=["p-001"])
+    assert report.built == ["p-001"] and (mini / "site" / "p-001" / "guide.pdf").is_file()
+    assert build(mini, ids=["p-001"]).built == []
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.pdf
+def test_jobs_two_gives_the_same_bytes_as_jobs_one(mini: Path, tmp_path: Path) -> None:
+    one = build(mini, out=tmp_path / "one", jobs=1)
+    two = build(mini, out=tmp_path / "two", jobs=2)
+    assert sorted(one.built) == sorted(two.built) and len(two.built) == 5
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_a_failed_guide_in_the_pool_is_reported_and_does_not_stop_the_others(mini: Path) -> None:
+    (mini / "profiles" / "p-004.yaml").write_text("id: p-004\nname: Person\nconditions: [nowhere]\n")
+    module = mini / "content" / "coping" / "cravings.md"  # a runtime error only for people on opioids
+    module.write_text(module.read_text() + "\n{% if 'opioids' in person.substances %}{{ person.goals[3].text }}{% endif %}\n")
+    report = html_build(mini, jobs=2)
+    assert sorted(report.built) == ["p-001"]
+    failed_files = sorted({p.path for p in report.problems})
+    assert failed_files == ["content/coping/cravings.md", "profiles/p-004.yaml"]
+    assert all(p.line for p in report.problems)
