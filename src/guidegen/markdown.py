@@ -290,7 +290,7 @@ class _TextExtractor(HTMLParser):
         if tag in ("textarea", "script", "style"):
             self.skip -= 1
         elif tag in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "label", "td", "th"):
-            self.parts.append(".\n" if tag in ("li", "label", "h4", "h5", "h6", "td", "th") else "\n")
+            self.parts.append(".\n")  # a block ends a sentence, even without a full stop
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
