@@ -56,6 +56,8 @@ class Project:
     theme: Theme
     shared: str
     """Hash of settings, vocabulary, theme and guidegen's version."""
+    pages: jinja2.Environment
+    """Page templates, compiled once per build."""
     module_hashes: Mapping[str, tuple[str, Mapping[str, str]]]
     """Module id -> (hash of its place: section and order; hash of each language's file).
 
@@ -119,7 +121,7 @@ def load_project(root: Path) -> Project:
         )
         for m in modules
     }
-    return Project(root, settings, vocabulary, tuple(modules), theme, shared, hashes)
+    return Project(root, settings, vocabulary, tuple(modules), theme, shared, theme.page_environment(), hashes)
 
 
 def guide_date(person_reviews: Sequence[date]) -> date:
@@ -175,7 +177,7 @@ def render_guide(
 ) -> dict[str, bytes]:
     """All output files of one guide, in memory; nothing is written here."""
     guide = make_guide(project, loaded)
-    env = env or project.theme.page_environment()
+    env = env or project.pages
     files: dict[str, bytes] = {}
     try:
         if html:

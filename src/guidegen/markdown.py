@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from html.parser import HTMLParser
 from typing import Any
@@ -28,6 +29,8 @@ _LINK_OK = re.compile(r"^(?:https?://|mailto:|tel:|#)", re.IGNORECASE)
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);", re.IGNORECASE)
 _ASSET = re.compile(r"^assets/(?!.*\.\.)[A-Za-z0-9_./-]+$")
 _PLACEHOLDER = "\ue000"
+_FIELD_OPEN, _FIELD_CLOSE = "\ue002", "\ue003"
+_FIELD = re.compile(f"{_FIELD_OPEN}([^{_FIELD_CLOSE}]*){_FIELD_CLOSE}")
 DEFAULT_LINES = 3
 
 
@@ -215,14 +218,10 @@ class _GuideRenderer(RendererHTML):
 
     def list_item_close_field(self, tokens: Sequence[Token], idx: int, env: dict[str, Any]) -> str:
         field_id, settings = env.pop("_pending")
-        lines = int(settings.get("lines", DEFAULT_LINES))
-        fill = settings.get("fill")
-        value = prefill(env["person"], fill) if fill else ""
-        lines = max(lines, value.count("\n") + 1) if value else lines
-        return (
-            f'</label><textarea id="{field_id}" name="{field_id}" rows="{lines}" '
-            f'style="--lines: {lines}" data-lines="{lines}">{html.escape(value)}</textarea></div>\n'
-        )
+        # The field itself is a marker: its pre-filled value belongs to one person, while this
+        # HTML is cached and shared by everyone whose personalised Markdown is the same.
+        marker = f"{field_id}|{settings.get('fill', '')}|{int(settings.get('lines', DEFAULT_LINES))}"
+        return f"</label>{_FIELD_OPEN}{marker}{_FIELD_CLOSE}</div>\n"
 
     def render(self, tokens: Sequence[Token], options: Any, env: Any) -> str:
         out = []
@@ -268,10 +267,31 @@ class _GuideRenderer(RendererHTML):
 _RENDER.renderer = _GuideRenderer(_RENDER)
 
 
+@lru_cache(maxsize=8192)
+def _render_cached(source: str, module: str, callout_titles: tuple[str, ...]) -> str:
+    strings = dict(zip((*CALLOUTS, "worksheet"), callout_titles, strict=True))
+    return _RENDER.render(source, {"module": module, "strings": strings})
+
+
+def _field_html(person: Mapping[str, Any], marker: str) -> str:
+    field_id, fill, lines_text = marker.split("|")
+    value = prefill(person, fill) if fill else ""
+    lines = max(int(lines_text), value.count("\n") + 1) if value else int(lines_text)
+    return (
+        f'<textarea id="{field_id}" name="{field_id}" rows="{lines}" '
+        f'style="--lines: {lines}" data-lines="{lines}">{html.escape(value)}</textarea>'
+    )
+
+
 def render_markdown(source: str, *, module: str, person: Mapping[str, Any], strings: Mapping[str, str]) -> str:
-    """Render a personalised module body to an HTML fragment."""
-    env = {"module": module, "person": person, "strings": strings}
-    return _RENDER.render(source, env)
+    """Render a personalised module body to an HTML fragment.
+
+    Rendering is cached on the personalised source: profile values are placeholders by then,
+    so people whose templates took the same branches share one rendering.
+    """
+    titles = tuple(strings.get(name, name.title()) for name in (*CALLOUTS, "worksheet"))
+    rendered = _render_cached(source, module, titles)
+    return _FIELD.sub(lambda match: _field_html(person, match.group(1)), rendered)
 
 
 class _TextExtractor(HTMLParser):

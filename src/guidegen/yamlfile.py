@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from .errors import Problem, display_path
 
@@ -29,22 +32,20 @@ class _Refused(Exception):
         self.message = message
 
 
+def _compose_node(self: Any, parent: Any, index: Any) -> Any:
+    """Composer.compose_node, refusing anchors and aliases."""
+    event = self.peek_event()
+    if isinstance(event, yaml.AliasEvent):
+        raise _Refused(event.start_mark.line + 1, "aliases (*name) are not allowed: write the value out in full")
+    if getattr(event, "anchor", None) is not None:
+        raise _Refused(event.start_mark.line + 1, "anchors (&name) are not allowed: write each value out in full")
+    return Composer.compose_node(self, parent, index)
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.1's guessing switched off."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                event.start_mark.line + 1,
-                "aliases (*name) are not allowed: write the value out in full",
-            )
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(
-                event.start_mark.line + 1,
-                "anchors (&name) are not allowed: write each value out in full",
-            )
-        return super().compose_node(parent, index)
+    compose_node = _compose_node
 
 
 def _strict_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
@@ -106,6 +107,30 @@ def _refuse_number(loader: _StrictLoader, node: yaml.Node) -> None:
 _StrictLoader.add_constructor(_AMBIGUOUS_BOOL, _refuse_bool)
 _StrictLoader.add_constructor(_AMBIGUOUS_NUMBER, _refuse_number)
 
+_Loader: Any = _StrictLoader
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _StrictCLoader(CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """The same rules with libyaml's scanner and parser (about 5x faster)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self.anchors: dict[Any, Any] = {}
+
+        get_single_node = Composer.get_single_node
+        compose_document = Composer.compose_document
+        compose_node = _compose_node
+        compose_scalar_node = Composer.compose_scalar_node
+        compose_sequence_node = Composer.compose_sequence_node
+        compose_mapping_node = Composer.compose_mapping_node
+
+    _StrictCLoader.yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+    _StrictCLoader.yaml_constructors = _StrictLoader.yaml_constructors
+    _Loader = _StrictCLoader
+
 
 @dataclass(frozen=True)
 class YamlDocument:
@@ -128,7 +153,7 @@ class YamlDocument:
 
 def parse_yaml(text: str, where: str, line_offset: int = 0) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse YAML text strictly; on failure return the problems (never the offending text)."""
-    loader = _StrictLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
