@@ -11,8 +11,8 @@ import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
