@@ -156,7 +156,7 @@ def make_module_environment(vocabulary: Vocabulary, settings: Settings) -> Any:
             return vocabulary.label(terms, language, settings.default_language)
         return vocabulary.labels(terms or (), language, settings.default_language)
 
-    return make_environment(labels)
+    return make_environment(labels)  # type: ignore[arg-type]  # pass_context filters get the context first
 
 
 def load_modules(project: Path, settings: Settings, vocabulary: Vocabulary) -> list[Module]:

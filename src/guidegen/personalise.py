@@ -159,11 +159,11 @@ def static_problems(env: ImmutableSandboxedEnvironment, source: str, fields: Col
             problems.append(
                 TemplateProblem(node.lineno, f"undefined name in template: person.{node.attr} is not a profile field")
             )
-    for node in tree.find_all(nodes.Getitem):
-        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+    for item in tree.find_all(nodes.Getitem):
+        if isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str) and item.arg.value.startswith("_"):
             problems.append(
                 TemplateProblem(
-                    node.lineno, "the template tried something the sandbox does not allow (an item starting with _)"
+                    item.lineno, "the template tried something the sandbox does not allow (an item starting with _)"
                 )
             )
     for filter_node in tree.find_all(nodes.Filter):

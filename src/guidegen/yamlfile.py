@@ -35,10 +35,11 @@ class _Refused(Exception):
 def _compose_node(self: Any, parent: Any, index: Any) -> Any:
     """Composer.compose_node, refusing anchors and aliases."""
     event = self.peek_event()
+    line = event.start_mark.line + 1 if event.start_mark is not None else 1
     if isinstance(event, yaml.AliasEvent):
-        raise _Refused(event.start_mark.line + 1, "aliases (*name) are not allowed: write the value out in full")
+        raise _Refused(line, "aliases (*name) are not allowed: write the value out in full")
     if getattr(event, "anchor", None) is not None:
-        raise _Refused(event.start_mark.line + 1, "anchors (&name) are not allowed: write each value out in full")
+        raise _Refused(line, "anchors (&name) are not allowed: write each value out in full")
     return Composer.compose_node(self, parent, index)
 
 
@@ -111,7 +112,7 @@ _Loader: Any = _StrictLoader
 if yaml.__with_libyaml__:
     from yaml._yaml import CParser
 
-    class _StrictCLoader(CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _StrictCLoader(CParser, SafeConstructor, Resolver):
         """The same rules with libyaml's scanner and parser (about 5x faster)."""
 
         def __init__(self, stream: str) -> None:
