@@ -220,7 +220,7 @@ def load_modules(project: Path, settings: Settings, vocabulary: Vocabulary) -> l
                 seen[module_id] = where
                 originals[module_id] = (text, rule)
         for module_id, by_language in translations.items():
-            if module_id not in originals:
+            if module_id not in originals and not (folder / f"{module_id}.md").is_file():
                 for text in by_language.values():
                     problems.append(
                         Problem(

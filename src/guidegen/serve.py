@@ -1,0 +1,174 @@
+"""`guidegen serve`: a live preview for editors.
+
+Builds the web guides (no PDF) into a temporary folder, serves them on this computer only, and
+rebuilds when a module, profile, template or setting is saved; the open page reloads itself.
+Problems are shown on the page as `file:line: message`, as `check` prints them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .build import build
+from .errors import GuidegenError
+from .profiles import ID_PATTERN, PROFILES_DIR, profile_paths
+from .settings import SETTINGS_FILE
+
+RELOAD_SCRIPT = """\
+(function () {
+  "use strict";
+  var seen = null;
+  function show(problems) {
+    var box = document.getElementById("guidegen-preview-problems");
+    if (!problems) { if (box) { box.remove(); } return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "guidegen-preview-problems";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;bottom:0;left:0;right:0;max-height:40vh;overflow:auto;margin:0;padding:1em;" +
+        "background:#fff3cd;color:#000;border-top:3px solid #a15c00;font:14px/1.4 monospace;z-index:1000;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = problems;
+  }
+  function poll() {
+    fetch("/__preview/state", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (state) {
+      if (seen !== null && state.version !== seen) { location.reload(); return; }
+      seen = state.version;
+      show(state.problems);
+    }).catch(function () {}).finally(function () { setTimeout(poll, 700); });
+  }
+  poll();
+})();
+"""
+_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\s*', re.IGNORECASE)
+
+
+@dataclass
+class Preview:
+    """The preview's state: what was built last and what went wrong."""
+
+    root: Path
+    out: Path
+    profile: str | None
+    version: int = 0
+    problems: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rebuild(self) -> None:
+        """Build the previewed guides (HTML only) and remember the problems."""
+        with self.lock:
+            try:
+                report = build(self.root, [self.profile] if self.profile else [], out=self.out, pdf=False, jobs=1)
+                self.problems = "\n".join(str(p) for p in report.problems)
+            except GuidegenError as error:
+                self.problems = str(error)
+            self.version += 1
+
+
+def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+            """Quiet: requests carry profile ids, which do not belong in a terminal log."""
+
+        def send(self, body: bytes, kind: str, status: HTTPStatus = HTTPStatus.OK) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            path = self.path.split("?", 1)[0]
+            if path == "/__preview/state":
+                state = {"version": preview.version, "problems": preview.problems}
+                self.send(json.dumps(state).encode(), "application/json")
+            elif path == "/__preview/reload.js":
+                self.send(RELOAD_SCRIPT.encode(), "text/javascript")
+            elif path == "/":
+                self.send(self.chooser().encode(), "text/html; charset=utf-8")
+            else:
+                self.static(path)
+
+        def chooser(self) -> str:
+            ids = [p.stem for p in profile_paths(preview.root)]
+            if preview.profile:
+                ids = [preview.profile]
+            links = "".join(f'<li><a href="/{html.escape(i)}/">{html.escape(i)}</a></li>' for i in ids)
+            return (
+                '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>guidegen preview</title></head>'
+                f"<body><h1>Preview as</h1><ul>{links}</ul>"
+                '<script src="/__preview/reload.js"></script></body></html>'
+            )
+
+        def static(self, path: str) -> None:
+            parts = [p for p in path.split("/") if p]
+            if path.endswith("/"):
+                parts.append("index.html")
+            target = (preview.out.joinpath(*parts)).resolve()
+            if not parts or not target.is_relative_to(preview.out.resolve()) or not target.is_file():
+                self.send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
+                return
+            body = target.read_bytes()
+            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if target.name == "index.html":
+                page = _CSP.sub("", body.decode("utf-8"))
+                page = page.replace("</body>", '<script src="/__preview/reload.js"></script></body>')
+                body = page.encode("utf-8")
+                kind = "text/html; charset=utf-8"
+            self.send(body, kind)
+
+    return Handler
+
+
+def watched_paths(root: Path) -> list[Path]:
+    """What the preview watches: settings, content, profiles and the project's theme."""
+    paths = [root / SETTINGS_FILE, root / "content", root / PROFILES_DIR, root / "templates"]
+    return [p for p in paths if p.exists()]
+
+
+def serve(
+    root: Path,
+    profile: str | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    on_ready: Callable[[str], None] | None = None,
+    changes: Iterable[object] | None = None,
+) -> None:
+    """Serve a live preview until interrupted. `changes` yields once per batch of saved files
+    (watchfiles by default)."""
+    if profile is not None and not ID_PATTERN.match(profile):
+        raise GuidegenError(f"'{profile}' is not a profile id")
+    out = Path(tempfile.mkdtemp(prefix="guidegen-preview-"))
+    preview = Preview(root, out, profile)
+    preview.rebuild()
+    server = ThreadingHTTPServer((host, port), _handler(preview))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    address = f"http://{host}:{server.server_address[1]}/" + (f"{profile}/" if profile else "")
+    if on_ready:
+        on_ready(address)
+    try:
+        if changes is None:
+            import watchfiles
+
+            changes = watchfiles.watch(*watched_paths(root))
+        for _ in changes:
+            preview.rebuild()
+    finally:
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(out, ignore_errors=True)
