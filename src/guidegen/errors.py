@@ -35,6 +35,10 @@ def display_path(path: Path, root: Path | None) -> str:
     """A path as users see it: relative to the project when possible."""
     if root is not None:
         try:
+            return str(path.relative_to(root))  # the common case, without touching the disk
+        except ValueError:
+            pass
+        try:
             return str(path.resolve().relative_to(root.resolve()))
         except ValueError:
             pass
