@@ -5,6 +5,8 @@ select, personalise, render Markdown, render HTML, render PDF, and write.
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 import multiprocessing
 import os
 import tempfile
@@ -233,7 +235,60 @@ def write_shared_files(project: Project, out: Path) -> None:
     """Assets shared by all guides, and a robots.txt that keeps guides out of search engines."""
     for relative, source in sorted(project.theme.assets.items()):
         write_atomic(out / "assets" / relative, source.read_bytes())
+        woff2 = relative.removesuffix(".ttf") + ".woff2"
+        if relative.startswith("fonts/") and relative.endswith(".ttf") and woff2 not in project.theme.assets:
+            write_atomic(out / "assets" / woff2, web_font(source))
     write_atomic(out / "robots.txt", ROBOTS_TXT.encode())
+
+
+def web_font(source: Path) -> bytes:
+    """A TrueType font as WOFF2 for the web guide: less than half the bytes on a reader's phone."""
+    stat = source.stat()
+    return _compress_font(source, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _compress_font(source: Path, mtime_ns: int, size: int) -> bytes:
+    """WOFF2 bytes, the same for the same font (no timestamp); once per font per process."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # WeasyPrint's own dependency, with brotli
+
+    font = TTFont(source, recalcTimestamp=False)
+    font.flavor = "woff2"
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+INDEX_FILE = "index.html"
+INDEX_TEMPLATE = "index.html"
+INDEX_MARK = '<meta name="generator" content="guidegen index">'
+"""In every site/index.html that guidegen writes: only such a page is removed by a build without --index."""
+
+
+def write_index(root: Path, settings: Settings, destination: Path, listed: bool) -> None:
+    """With --index, site/index.html lists the guides by id (never names), for staff.
+
+    Without it there is no such page: one that an earlier --index build wrote is removed, so a
+    list of every guide's address never lingers in a folder that may be published. A page
+    that staff wrote themselves is left alone.
+    """
+    page = destination / INDEX_FILE
+    if not listed:
+        if page.is_file() and INDEX_MARK in page.read_text(encoding="utf-8", errors="replace"):
+            page.unlink()
+        return
+    guides = [
+        {"id": folder.name, "pdf": (folder / "guide.pdf").is_file()}
+        for folder in sorted(destination.iterdir())
+        if ID_PATTERN.match(folder.name) and (folder / "index.html").is_file()
+    ]
+    theme = load_theme(root, settings)
+    language = settings.default_language
+    template = theme.page_environment().get_template(INDEX_TEMPLATE)
+    html = template.render(
+        settings=settings, t=theme.strings[language], lang=language, guides=guides, mark=Markup(INDEX_MARK)
+    )
+    write_atomic(page, html.encode())
 
 
 def output_dir(project_root: Path, settings: Settings, out: str | Path | None) -> Path:
@@ -375,6 +430,7 @@ def build(
     jobs: int = 1,
     force: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    index: bool = False,
 ) -> BuildReport:
     """Build the guides named by `ids` (all when empty), rendering only what changed."""
     global _PLAN
@@ -436,6 +492,7 @@ def build(
             del new_manifest.guides[guide_id]
             report.removed.append(guide_id)
         write_atomic(destination / MANIFEST_FILE, new_manifest.to_bytes())
+    write_index(root, settings, destination, index)
     report.seconds = time.perf_counter() - started
     return report
 

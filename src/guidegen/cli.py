@@ -62,9 +62,21 @@ def main() -> None:
     help="Guides rendered at once (default: the number of CPUs).",
 )
 @click.option("--force", is_flag=True, help="Rebuild every guide, even those whose inputs did not change.")
+@click.option(
+    "--index",
+    is_flag=True,
+    help="Also write site/index.html listing every guide by id (never names), for staff. Without it, no page lists guides.",
+)
 @_project_option
 def build(
-    ids: tuple[str, ...], no_pdf: bool, no_html: bool, out: Path | None, jobs: int | None, force: bool, project: Path
+    ids: tuple[str, ...],
+    no_pdf: bool,
+    no_html: bool,
+    out: Path | None,
+    jobs: int | None,
+    force: bool,
+    index: bool,
+    project: Path,
 ) -> None:
     """Build every guide, or only the profiles named by IDS.
 
@@ -78,7 +90,15 @@ def build(
     try:
         with _progress() as on_progress:
             report = run_build(
-                project, ids, out=out, html=not no_html, pdf=not no_pdf, jobs=jobs, force=force, on_progress=on_progress
+                project,
+                ids,
+                out=out,
+                html=not no_html,
+                pdf=not no_pdf,
+                jobs=jobs,
+                force=force,
+                on_progress=on_progress,
+                index=index,
             )
     except GuidegenError as error:
         _fail(error)

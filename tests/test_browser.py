@@ -1,0 +1,313 @@
+"""Every example web guide in a real browser: Debian's Chromium, driven by Playwright.
+
+axe-core with the WCAG 2.2 AA rules finds nothing; no request leaves file://; at 320 px there
+is no sideways scrolling and the crisis bar stays on screen; what a reader types in a worksheet
+is still there after a reload, and only in that guide. The guides are opened from file://,
+as a person who was handed the folder would open them.
+
+After an intended change to the look: GUIDEGEN_REGENERATE=1 .venv/bin/python -m pytest
+tests/test_browser.py -k screenshots rewrites docs/images/web-phone.png and web-desktop.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import REPO
+from guidegen.build import build
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PROFILES = sorted(p.stem for p in (REPO / "profiles").glob("*.yaml"))
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+NARROWEST = {"width": 320, "height": 640}
+DOCS_IMAGES = REPO / "docs" / "images"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example web guides, built once (no PDFs: the browser tests need none)."""
+    out = tmp_path_factory.mktemp("browser-site")
+    report = build(REPO, out=out, pdf=False, index=True)
+    assert report.problems == []
+    return out
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium with a fresh profile for the whole session."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("the browser tests need Debian's chromium: ./install.sh test installs it")
+        pytest.skip("Debian's chromium is not installed (./install.sh test)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=PHONE,
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+class Visit:
+    """A tab that records every request, failed load and console error while it is open."""
+
+    def __init__(self, context: Any) -> None:
+        self.page = context.new_page()
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("requestfailed", lambda request: self.failed.append(f"{request.url} {request.failure}"))
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def open(self, url: str, viewport: dict[str, int] = PHONE, scheme: str = "light") -> Any:
+        self.page.set_viewport_size(viewport)
+        self.page.emulate_media(media="screen", color_scheme=scheme, reduced_motion="reduce")
+        self.page.goto(url)
+        self.page.evaluate("document.fonts.ready")
+        return self.page
+
+    def show(self, viewport: dict[str, int], scheme: str = "light") -> Any:
+        """The open page at another size or colour scheme, scrolled to the top."""
+        self.page.set_viewport_size(viewport)
+        self.page.emulate_media(media="screen", color_scheme=scheme, reduced_motion="reduce")
+        self.page.evaluate("window.scrollTo(0, 0)")
+        return self.page
+
+
+@pytest.fixture
+def visit(chromium: Any) -> Iterator[Visit]:
+    tab = Visit(chromium)
+    yield tab
+    tab.page.close()
+
+
+@pytest.fixture(scope="module", params=PROFILES)
+def guide(request: pytest.FixtureRequest, site: Path, chromium: Any) -> Iterator[Visit]:
+    """Each example guide, loaded once for the checks that only look at it (they run together)."""
+    tab = Visit(chromium)
+    tab.open(guide_url(site, request.param))
+    yield tab
+    tab.page.close()
+
+
+def guide_url(site: Path, guide_id: str) -> str:
+    return (site / guide_id / "index.html").as_uri()
+
+
+def axe_violations(page: Any, axe_source: str) -> list[str]:
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(axe_source)
+    # preload: false: axe would fetch the style sheets itself, which the page's CSP rightly refuses.
+    violations = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], preload: false})"
+        ".then(result => result.violations)",
+        AXE_TAGS,
+    )
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:5]]}" for v in violations]
+
+
+def formats(guide_id: str) -> list[str]:
+    data = yaml.safe_load((REPO / "profiles" / f"{guide_id}.yaml").read_text(encoding="utf-8"))
+    return list(data.get("format") or [])
+
+
+# Dark mode uses one palette for every guide, and another with high contrast: one guide of each.
+DARK_CHECKED = sorted(
+    {next(g for g in PROFILES if not formats(g))} | {g for g in PROFILES if "high_contrast" in formats(g)}
+)
+
+
+def test_axe_finds_no_wcag_22_aa_violation(guide: Visit, axe_source: str) -> None:
+    page = guide.show(PHONE, "light")
+    assert axe_violations(page, axe_source) == []
+
+
+@pytest.mark.parametrize("guide_id", DARK_CHECKED)
+def test_axe_finds_no_violation_in_dark_mode_on_a_desktop(
+    site: Path, visit: Visit, axe_source: str, guide_id: str
+) -> None:
+    page = visit.open(guide_url(site, guide_id), DESKTOP, "dark")
+    assert axe_violations(page, axe_source) == []
+
+
+def test_axe_finds_no_violation_on_the_staff_index(site: Path, visit: Visit, axe_source: str) -> None:
+    page = visit.open((site / "index.html").as_uri())
+    assert axe_violations(page, axe_source) == []
+    assert page.locator("a").count() == len(PROFILES)
+
+
+def test_no_request_leaves_the_folder(site: Path, guide: Visit) -> None:
+    page = guide.show(DESKTOP, "dark")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.emulate_media(media="print")
+    page.evaluate("document.fonts.ready")
+    assert guide.requests, "the page was loaded"
+    outside = [url for url in guide.requests if not url.startswith(site.as_uri() + "/") and not url.startswith("data:")]
+    assert outside == []
+    assert guide.failed == [], "every file the page asks for exists"
+    assert guide.errors == [], "no script error and no Content-Security-Policy refusal"
+    loaded = {url.rsplit("/", 1)[-1] for url in guide.requests}
+    assert {"guide.css", "guide.js", "AtkinsonHyperlegible-Regular.woff2"} <= loaded
+    assert not any(url.endswith(".ttf") for url in guide.requests), "the browser takes the WOFF2 fonts"
+
+
+def crisis_bar_on_screen(page: Any) -> None:
+    bar = page.locator(".crisis-bar")
+    box = bar.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and box["y"] == 0 and box["height"] < viewport["height"] / 4
+    calls = page.locator(".crisis-bar a[href^='tel:']")
+    assert calls.count() >= 1
+    for index in range(calls.count()):
+        call = calls.nth(index)
+        assert call.is_visible()
+        area = call.bounding_box()
+        assert (
+            area is not None
+            and area["height"] >= 44
+            and area["x"] >= 0
+            and area["x"] + area["width"] <= viewport["width"]
+        )
+        hit = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).closest('a')?.getAttribute('href')",
+            [area["x"] + area["width"] / 2, area["y"] + area["height"] / 2],
+        )
+        assert hit == call.get_attribute("href"), "nothing covers the call button"
+
+
+def test_at_320_px_nothing_scrolls_sideways_and_help_stays_on_screen(guide: Visit) -> None:
+    page = guide.show(NARROWEST)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROWEST["width"], f"the page is {width} px wide at 320 px"
+    crisis_bar_on_screen(page)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert page.evaluate("window.scrollY") > 1000
+    crisis_bar_on_screen(page)
+
+
+def test_a_link_in_the_contents_lands_below_the_crisis_bar(guide: Visit) -> None:
+    page = guide.show(PHONE)
+    page.locator(".toc a[href='#contacts']").click()
+    bar = page.locator(".crisis-bar").bounding_box()
+    heading = page.locator("#contacts-title").bounding_box()
+    assert bar is not None and heading is not None
+    assert bar["y"] + bar["height"] <= heading["y"] < PHONE["height"] / 2
+
+
+@pytest.mark.parametrize("guide_id", PROFILES[:2])
+def test_zoom_to_200_percent_on_a_laptop(site: Path, visit: Visit, guide_id: str) -> None:
+    """A 1280 x 720 screen at 200 % zoom is a 640 x 360 CSS-pixel page: one column, help in reach."""
+    page = visit.open(guide_url(site, guide_id), {"width": 640, "height": 360})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640
+    crisis_bar_on_screen(page)
+
+
+def test_formats_change_the_page(site: Path, visit: Visit) -> None:
+    def font_px(guide_id: str) -> float:
+        page = visit.open(guide_url(site, guide_id), PHONE)
+        return float(page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)"))
+
+    large = next(g for g in PROFILES if "large_print" in formats(g))
+    plain = next(g for g in PROFILES if not formats(g))
+    assert font_px(large) >= 1.2 * font_px(plain)
+
+
+@pytest.mark.parametrize("guide_id", PROFILES[:2])
+def test_worksheet_answers_survive_a_reload_and_stay_in_their_guide(site: Path, visit: Visit, guide_id: str) -> None:
+    url = guide_url(site, guide_id)
+    page = visit.open(url)
+    page.evaluate("localStorage.clear()")
+    fields = page.locator(".worksheet textarea")
+    assert fields.count() >= 2
+    first, second = fields.nth(0), fields.nth(1)
+    first_id, second_id = first.get_attribute("id"), second.get_attribute("id")
+    second_before = second.input_value()
+    answer = f"Call Dana first ({guide_id})\nthen walk the dog"
+    first.fill(answer)
+    note = page.locator(".ws-note").first.inner_text()
+    assert note and note == page.locator("html").get_attribute("data-ws-note"), "the reader is told where it is kept"
+
+    page.reload()
+    assert page.locator(f"#{first_id}").input_value() == answer
+    assert page.locator(f"#{second_id}").input_value() == second_before
+    stored = page.evaluate("Object.keys(localStorage)")
+    assert stored == [f"guidegen:{guide_id}:{first_id}"], "only the changed answer is kept, under this guide"
+    assert json.loads(page.evaluate("k => localStorage.getItem(k)", stored[0]))["v"] == answer
+
+    # Another person's guide on the same device does not show it.
+    other = next(g for g in PROFILES if g != guide_id)
+    visit.open(guide_url(site, other))
+    assert answer not in page.evaluate("[...document.querySelectorAll('textarea')].map(t => t.value).join()")
+
+    # "Clear this worksheet" asks first, then puts back what the guide says.
+    page = visit.open(url)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#{first_id}").locator("xpath=ancestor::section[contains(@class,'worksheet')]").locator(
+        ".ws-clear"
+    ).click()
+    assert page.locator(f"#{first_id}").input_value() == ""
+    assert page.evaluate("Object.keys(localStorage)") == []
+
+
+def test_worksheets_say_so_when_the_browser_cannot_keep_answers(site: Path, visit: Visit) -> None:
+    page = visit.page
+    page.add_init_script("Object.defineProperty(window, 'localStorage', {get() { throw new Error('blocked'); }})")
+    page = visit.open(guide_url(site, "r-0142"))
+    note = page.locator(".ws-note").first.inner_text()
+    assert note and note == page.locator("html").get_attribute("data-ws-unsaved")
+    assert page.locator(".ws-clear").count() == 0
+    page.locator(".worksheet textarea").first.fill("still works")
+    assert visit.errors == []
+
+
+def test_screenshots_at_phone_and_desktop_width(site: Path, visit: Visit, tmp_path: Path) -> None:
+    """Screenshots to look at (kept in pytest's temporary folder); the docs' pair on request."""
+    from PIL import Image
+
+    shots = {}
+    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = visit.open(guide_url(site, "r-0142"), viewport)
+        shots[name] = tmp_path / f"web-{name}.png"
+        page.screenshot(path=str(shots[name]))
+        with Image.open(shots[name]) as image:
+            assert image.size == (viewport["width"], viewport["height"])
+            red, green, blue = image.convert("RGB").getpixel((4, 4))[:3]
+            assert red > 120 and green < 60 and blue < 60, "the crisis bar is the first thing on screen"
+    if os.environ.get("GUIDEGEN_REGENERATE"):
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        for name, path in shots.items():
+            (DOCS_IMAGES / f"web-{name}.png").write_bytes(path.read_bytes())

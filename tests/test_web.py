@@ -1,0 +1,261 @@
+"""The web guide's HTML without a browser: private, self-contained, translated, complete.
+
+What needs a real browser (layout, axe-core, requests, worksheets kept) is in test_browser.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import Result
+
+from conftest import REPO, copy_project
+from guidegen.build import build
+
+PROFILES = sorted(p.stem for p in (REPO / "profiles").glob("*.yaml"))
+SETTINGS = yaml.safe_load((REPO / "guidegen.yaml").read_text(encoding="utf-8"))
+STRINGS = yaml.safe_load((REPO / "templates" / "strings.yaml").read_text(encoding="utf-8"))
+
+
+def profile(guide_id: str) -> dict[str, object]:
+    data = yaml.safe_load((REPO / "profiles" / f"{guide_id}.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+class Page(HTMLParser):
+    """The parts of a page the checks look at."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.title = ""
+        self.styles: list[str] = []
+        self._in: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        if tag in ("title", "style"):
+            self._in = tag
+            if tag == "style":
+                self.styles.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+        elif self._in == "style":
+            self.styles[-1] += data
+
+    def all(self, tag: str, **wanted: str) -> list[dict[str, str]]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in wanted.items())]
+
+    def with_class(self, name: str) -> list[tuple[str, dict[str, str]]]:
+        return [(t, a) for t, a in self.tags if name in a.get("class", "").split()]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    report = build(REPO, out=out, pdf=False)
+    assert report.problems == []
+    return out
+
+
+def page_of(site: Path, guide_id: str) -> tuple[str, Page]:
+    text = (site / guide_id / "index.html").read_text(encoding="utf-8")
+    return text, Page(text)
+
+
+@pytest.mark.parametrize("guide_id", PROFILES)
+def test_private_head_language_and_title(site: Path, guide_id: str) -> None:
+    text, page = page_of(site, guide_id)
+    person = profile(guide_id)
+    html = page.all("html")[0]
+    assert html["lang"] == (person.get("language") or SETTINGS["languages"][0])
+    assert page.all("meta", name="robots")[0]["content"] == "noindex, nofollow"
+    assert page.all("meta", name="referrer")[0]["content"] == "no-referrer"
+    csp = page.all("meta", **{"http-equiv": "Content-Security-Policy"})[0]["content"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp
+    assert "connect-src" not in csp, "nothing may be sent anywhere: connections fall under default-src 'none'"
+    # The title shows in tabs, history and notifications: no name, no health details.
+    assert page.title == SETTINGS["title"]
+    assert str(person["name"]) not in page.title
+
+
+@pytest.mark.parametrize("guide_id", PROFILES)
+def test_every_resource_is_local_and_exists(site: Path, guide_id: str) -> None:
+    _, page = page_of(site, guide_id)
+    folder = site / guide_id
+    loaded = [a["href"] for a in page.all("link")] + [a["src"] for t, a in page.tags if "src" in a]
+    assert loaded, "the page loads its style sheet and script"
+    for address in loaded:
+        assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//", address), f"{address} is not a relative address"
+        assert (folder / address).resolve().is_file(), f"{address} does not exist"
+    for name in ("guide.css", "guide.js"):
+        assert (site / "assets" / name).is_file()
+
+
+def test_style_sheet_urls_are_local_and_exist(site: Path) -> None:
+    css = (site / "assets" / "guide.css").read_text(encoding="utf-8")
+    urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", css)
+    assert urls
+    for url in urls:
+        if url.startswith("data:"):
+            continue
+        assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//", url), f"{url} leaves the site"
+        assert (site / "assets" / url).is_file(), f"guide.css uses {url}, which the build did not write"
+    assert "@import" not in css, "an @import would be one more request in a row before the page can show"
+
+
+@pytest.mark.parametrize("guide_id", PROFILES)
+def test_crisis_bar_calls_every_line_and_opens_the_safety_plan(site: Path, guide_id: str) -> None:
+    _, page = page_of(site, guide_id)
+    bar_calls = [a["href"] for t, a in page.with_class("crisis-bar-call")]
+    assert bar_calls == [f"tel:{line['phone'].replace(' ', '').replace('-', '')}" for line in SETTINGS["crisis"]]
+    for _, attrs in page.tags:
+        href = attrs.get("href", "")
+        if href.startswith("tel:"):
+            assert re.fullmatch(r"tel:\+?[0-9*#().]+", href), f"{href} is not a number a phone can dial"
+    plan_links = [a["href"] for t, a in page.with_class("crisis-bar-plan")]
+    assert plan_links == (["#safety-plan"] if profile(guide_id).get("safety_plan") else [])
+
+
+@pytest.mark.parametrize("guide_id", PROFILES)
+def test_links_inside_the_page_land_and_ids_are_unique(site: Path, guide_id: str) -> None:
+    _, page = page_of(site, guide_id)
+    ids = [a["id"] for _, a in page.tags if "id" in a]
+    assert len(ids) == len(set(ids)), "an id is used twice"
+    for _, attrs in page.tags:
+        href = attrs.get("href", "")
+        if href.startswith("#"):
+            assert href[1:] in ids, f"{href} goes nowhere"
+    toc = [a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("#m-")]
+    modules = [a["id"] for t, a in page.tags if t == "article"]
+    assert sorted(set(toc)) == sorted(f"#{m}" for m in modules), "the contents list every module"
+
+
+@pytest.mark.parametrize("guide_id", PROFILES)
+def test_every_worksheet_field_has_a_label(site: Path, guide_id: str) -> None:
+    _, page = page_of(site, guide_id)
+    labelled = {a["for"] for a in page.all("label")}
+    fields = page.all("textarea")
+    for field in fields:
+        assert field["id"] in labelled
+
+
+def test_print_footer_text_is_escaped_for_css(project: Path) -> None:
+    settings = (project / "guidegen.yaml").read_text(encoding="utf-8")
+    settings = settings.replace('"Emergency"', r'"Say \"help\" <\/style> here \\ now"')
+    (project / "guidegen.yaml").write_text(settings, encoding="utf-8")
+    out = project / "site"
+    report = build(project, ["r-0142"], out=out, pdf=False)
+    assert report.problems == []
+    text, page = page_of(out, "r-0142")
+    assert len(page.styles) == 1 and text.count("</style>") == 1, "a setting closed the style element"
+    style = page.styles[0]
+    assert r"Say \22 help\22  \3c /style> here \5c  now" in style
+    # The crisis bar shows the same label as text.
+    assert "Say &#34;help&#34; &lt;/style&gt; here \\ now" in text
+
+
+@pytest.mark.parametrize("language", sorted(STRINGS))
+def test_every_ui_string_the_web_templates_use_exists(language: str) -> None:
+    used: set[str] = set()
+    templates = REPO / "templates"
+    for path in [templates / "guide.html", templates / "index.html", *sorted(templates.glob("_*.html"))]:
+        source = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"\bt\.([a-z_]+)", source))
+        for keys in re.findall(r"for key in \[([^\]]*)\]", source):  # t['sp_' ~ key] in the safety plan
+            used |= {f"sp_{key}" for key in re.findall(r"'(\w+)'", keys)}
+    missing = sorted(used - set(STRINGS[language]))
+    assert not missing, f"{language} lacks {missing}"
+
+
+def test_shared_assets_are_small_and_fonts_are_woff2(site: Path) -> None:
+    fonts = sorted((site / "assets" / "fonts").glob("*.woff2"))
+    assert len(fonts) == 4
+    for font in fonts:
+        data = font.read_bytes()
+        assert data[:4] == b"wOF2"
+        assert len(data) < 0.6 * font.with_suffix(".ttf").stat().st_size
+    code = sum((site / "assets" / name).stat().st_size for name in ("guide.css", "guide.js"))
+    web = code + sum(font.stat().st_size for font in fonts)
+    assert web < 130_000, f"the web guide's shared assets weigh {web} bytes"
+
+
+def test_woff2_fonts_are_the_same_bytes_every_build(site: Path, tmp_path: Path) -> None:
+    from guidegen import build as build_module
+
+    build_module._compress_font.cache_clear()
+    again = tmp_path / "again"
+    assert build(REPO, ["r-0142"], out=again, pdf=False).problems == []
+    for font in sorted((site / "assets" / "fonts").glob("*.woff2")):
+        assert (again / "assets" / "fonts" / font.name).read_bytes() == font.read_bytes()
+
+
+def test_no_index_page_unless_staff_ask(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = copy_project(tmp_path / "project", profiles=("r-0142", "r-0201"))
+    site = project / "site"
+    assert run("build", "--no-pdf", "-C", project).exit_code == 0
+    assert not (site / "index.html").exists()
+
+    assert run("build", "--no-pdf", "--index", "-C", project).exit_code == 0
+    text, page = page_of(site, ".")
+    assert [a["href"] for a in page.all("a")] == ["r-0142/index.html", "r-0201/index.html"]
+    assert page.all("meta", name="robots")[0]["content"] == "noindex, nofollow"
+    for guide_id in ("r-0142", "r-0201"):
+        person = profile(guide_id)
+        assert str(person["name"]) not in text
+        for item in person.get("triggers") or []:
+            assert str(item) not in text
+
+    # A later build without --index takes the list away ...
+    assert run("build", "--no-pdf", "-C", project).exit_code == 0
+    assert not (site / "index.html").exists()
+    # ... but never a page that staff wrote themselves.
+    (site / "index.html").write_text("<p>Riverside guides</p>", encoding="utf-8")
+    assert run("build", "--no-pdf", "-C", project).exit_code == 0
+    assert (site / "index.html").read_text(encoding="utf-8") == "<p>Riverside guides</p>"
+
+
+def test_index_lists_the_pdf_when_there_is_one(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = copy_project(tmp_path / "project", profiles=("r-0142",))
+    assert run("build", "--no-pdf", "--index", "-C", project).exit_code == 0
+    (project / "site" / "r-0142" / "guide.pdf").write_bytes(b"%PDF-1.7\n")
+    assert run("build", "--no-pdf", "--index", "-C", project).exit_code == 0
+    _, page = page_of(project / "site", ".")
+    assert [a["href"] for a in page.all("a")] == ["r-0142/index.html", "r-0142/guide.pdf"]
+
+
+def test_shared_partials_add_web_only_links_on_the_web_only(site: Path) -> None:
+    """The print guide includes the same partials; 'Back to contents' links belong to the web page."""
+    from guidegen.build import load_project, make_guide
+    from guidegen.html import _context
+    from guidegen.profiles import load_profile
+
+    project = load_project(REPO)
+    loaded, problems = load_profile(REPO / "profiles" / "r-0142.yaml", REPO, project.settings, project.vocabulary)
+    assert loaded is not None, problems
+    env = project.theme.page_environment()
+    env.filters["day"] = str
+    parts = env.from_string('{% include "_plan.html" %}{% include "_modules.html" %}{% include "_safety_plan.html" %}')
+    printed = parts.render(_context(make_guide(project, loaded), project.settings, "print"))
+    assert "<h2" in printed and "to-contents" not in printed
+    web, _ = page_of(site, "r-0142")
+    assert web.count('class="to-contents"') >= 3
+
+
+@pytest.mark.parametrize("guide_id", PROFILES)
+def test_pages_hold_no_path_of_this_machine(site: Path, guide_id: str) -> None:
+    """Only relative addresses: the folder can move to a USB stick or a server and still work."""
+    text, _ = page_of(site, guide_id)
+    assert str(site) not in text and str(REPO) not in text
