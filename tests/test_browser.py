@@ -236,6 +236,36 @@ def test_zoom_to_200_percent_on_a_laptop(site: Path, visit: Visit, guide_id: str
     crisis_bar_on_screen(page)
 
 
+# WCAG 1.4.12: a reader's own style sheet may widen spacing this far without losing anything.
+TEXT_SPACING = (
+    "* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }"
+    " p { margin-bottom: 2em !important; }"
+)
+
+
+@pytest.mark.parametrize("guide_id", PROFILES[:2])
+def test_wider_text_spacing_still_fits_at_320_px(site: Path, visit: Visit, guide_id: str) -> None:
+    page = visit.open(guide_url(site, guide_id), NARROWEST)
+    page.add_style_tag(content=TEXT_SPACING)
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST["width"]
+    crisis_bar_on_screen(page)
+
+
+def test_the_keyboard_reaches_the_guide_first(site: Path, visit: Visit) -> None:
+    page = visit.open(guide_url(site, PROFILES[0]), PHONE)
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0, "the skip link shows when it has focus"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.getBoundingClientRect().top")
+    bar = page.locator(".crisis-bar").bounding_box()
+    assert bar is not None and focused >= bar["y"] + bar["height"], "the focused link is not under the crisis bar"
+
+
 def test_formats_change_the_page(site: Path, visit: Visit) -> None:
     def font_px(guide_id: str) -> float:
         page = visit.open(guide_url(site, guide_id), PHONE)
