@@ -195,6 +195,27 @@ def explain(profile_id: str, project: Path) -> None:
 
 
 @main.command()
+@click.option("--profile", "profile_id", help="Preview as this person (profile id); default: a list to choose from.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
+@_project_option
+def serve(profile_id: str | None, port: int, project: Path) -> None:
+    """Live preview for editors: rebuild on save and reload the browser (this computer only)."""
+    from .serve import serve as run_serve
+
+    def ready(address: str) -> None:
+        click.echo(f"previewing at {address} (Ctrl+C to stop); saved changes rebuild and reload the page")
+
+    try:
+        run_serve(project, profile_id, port=port, on_ready=ready)
+    except GuidegenError as error:
+        _fail(error)
+    except OSError as error:
+        _fail(UsageError(f"cannot listen on port {port} ({error.strerror}); try --port"))
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Make a small working project in DIRECTORY (settings, vocabulary, modules, one profile)."""
