@@ -188,3 +188,11 @@ def test_pdf_refuses_files_outside_the_theme_and_network(mini: Path, run) -> Non
         assert "refused to load" in result.stderr
         assert files_of(mini / "site" / "p-001") == before
     assert os.environ.get("http_proxy") is None or True
+
+
+def test_the_web_guide_offers_the_pdf_only_when_there_is_one(mini: Path, run) -> None:
+    assert run("build", "--no-pdf", "-C", mini, "p-001").exit_code == 0
+    assert 'href="guide.pdf"' not in (mini / "site" / "p-001" / "index.html").read_text()
+    (mini / "site" / "p-001" / "guide.pdf").write_bytes(b"%PDF-1.7 from an earlier build")
+    assert run("build", "--no-pdf", "--force", "-C", mini, "p-001").exit_code == 0
+    assert 'href="guide.pdf"' in (mini / "site" / "p-001" / "index.html").read_text()

@@ -5,6 +5,7 @@ select, personalise, render Markdown, render HTML, render PDF, and write.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import io
 import multiprocessing
@@ -176,9 +177,10 @@ def render_guide(
     pdf: bool,
     env: jinja2.Environment | None = None,
     cache: dict[str, Any] | None = None,
+    pdf_exists: bool = False,
 ) -> dict[str, bytes]:
     """All output files of one guide, in memory; nothing is written here."""
-    guide = make_guide(project, loaded)
+    guide = dataclasses.replace(make_guide(project, loaded), has_pdf=pdf or pdf_exists)
     env = env or project.pages
     files: dict[str, bytes] = {}
     try:
@@ -355,7 +357,12 @@ def build_one(path: Path) -> GuideResult:
         return GuideResult(guide_id, "unchanged", (), record)
     try:
         files = render_guide(
-            project, loaded, html="index.html" in plan.outputs, pdf="guide.pdf" in plan.outputs, cache=_PDF_CACHE
+            project,
+            loaded,
+            html="index.html" in plan.outputs,
+            pdf="guide.pdf" in plan.outputs,
+            cache=_PDF_CACHE,
+            pdf_exists=(folder / "guide.pdf").is_file(),
         )
     except GuidegenError as error:
         found = getattr(error, "problems", ()) or (Problem(loaded.where, None, f"guide not built: {error}"),)

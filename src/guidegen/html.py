@@ -54,6 +54,8 @@ class Guide:
     strings: Mapping[str, str]
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Profile term fields as labels in the guide's language."""
+    has_pdf: bool = True
+    """Whether guide.pdf sits beside the web guide (so the page offers the download)."""
 
 
 def _date_filter(language: str) -> Any:
@@ -93,10 +95,51 @@ def render_web(guide: Guide, settings: Settings, theme: Theme, env: Any | None =
     return str(env.get_template(WEB_TEMPLATE).render(_context(guide, settings, "web")))
 
 
+def guide_url(settings: Settings, guide_id: str) -> str | None:
+    """The person's web guide, `<base_url><id>/`, when the guides are published."""
+    if not settings.base_url:
+        return None
+    return settings.base_url.rstrip("/") + "/" + guide_id + "/"
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code for `url` as an SVG data: URI (the PDF may load nothing else)."""
+    import segno
+
+    return str(segno.make(url, error="m", micro=False).svg_data_uri(border=4, dark="#000", light="#fff"))
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal for a page template's <style> (UI strings in @page content)."""
+    escaped = "".join(c if c.isalnum() or c in " .,:;!?'()-" else f"\\{ord(c):x} " for c in value)
+    return Markup(f'"{escaped}"')
+
+
 def render_print(
-    guide: Guide, settings: Settings, theme: Theme, env: Any | None = None, extra: Mapping[str, Any] | None = None
+    guide: Guide,
+    settings: Settings,
+    theme: Theme,
+    env: Any | None = None,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    fit: int = 0,
+    safety_plan_only: bool = False,
 ) -> str:
-    """The print HTML that WeasyPrint lays out into guide.pdf."""
+    """The print HTML that WeasyPrint lays out into guide.pdf.
+
+    `fit` tightens the safety plan card (0 to 3) when it does not fit on one page;
+    `safety_plan_only` leaves out everything else, to measure that page quickly.
+    """
     env = env or theme.page_environment()
     env.filters["day"] = _date_filter(guide.language)
-    return str(env.get_template(PRINT_TEMPLATE).render({**_context(guide, settings, "print"), **(extra or {})}))
+    env.filters["css_string"] = css_string
+    url = guide_url(settings, guide.person.id)
+    context = {
+        **_context(guide, settings, "print"),
+        "guide_url": url,
+        "qr_code": qr_data_uri(url) if url else None,
+        "fit": fit,
+        "safety_plan_only": safety_plan_only,
+        **(extra or {}),
+    }
+    return str(env.get_template(PRINT_TEMPLATE).render(context))
