@@ -43,3 +43,10 @@ def test_the_readme_gives_the_two_commands_and_ci_runs_the_second() -> None:
 def test_the_scaffold_vocabulary_is_the_projects() -> None:
     scaffold = REPO / "src" / "guidegen" / "scaffold" / "content" / "vocabulary.yaml"
     assert scaffold.read_text() == (REPO / "content" / "vocabulary.yaml").read_text()
+
+
+def test_the_readme_lists_every_module_of_the_library() -> None:
+    readme = (REPO / "README.md").read_text()
+    for path in sorted((REPO / "content").glob("*/*.md")):
+        if "." not in path.stem:
+            assert f"`{path.stem}`" in readme, f"{path.stem} is missing from the README's library list"
