@@ -189,7 +189,11 @@ def render_guide(
         if pdf:
             from .pdf import write_pdf  # WeasyPrint takes a second to import: only when asked
 
-            print_html = render_print(guide, project.settings, project.theme, env)
+            def print_html(fit: int, *, safety_plan_only: bool = False) -> str:
+                return render_print(
+                    guide, project.settings, project.theme, env, fit=fit, safety_plan_only=safety_plan_only
+                )
+
             files["guide.pdf"] = write_pdf(print_html, project.theme, project.templates_dir, cache=cache)
     except jinja2.TemplateError as error:
         name = getattr(error, "filename", None) or getattr(error, "name", None) or "templates"
