@@ -127,7 +127,7 @@ def render_print(
 ) -> str:
     """The print HTML that WeasyPrint lays out into guide.pdf.
 
-    `fit` tightens the safety plan card (0 to 3) when it does not fit on one page;
+    `fit` tightens the safety plan card (0 to 4) when it does not fit on one page;
     `safety_plan_only` leaves out everything else, to measure that page quickly.
     """
     env = env or theme.page_environment()

@@ -37,8 +37,8 @@ VIRTUAL_PAGE = "_print_/page.html"
 """The print HTML pretends to live here inside the theme, so `../assets/x` resolves to an asset."""
 ONE_PAGE_SECTION = "safety-plan"
 """The element that must fit on one page (it is meant to be cut out or photographed)."""
-FIT_LEVELS = 4
-"""How many layouts of the safety plan to try, from roomy (0) to tight (3)."""
+FIT_LEVELS = 5
+"""How many layouts of the safety plan to try, from roomy (0) to tight (4)."""
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_forms": True}
 PX = 0.75
 """PDF points per CSS pixel."""
