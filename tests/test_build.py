@@ -55,7 +55,13 @@ def test_pdf_has_name_crisis_line_and_module_titles(mini: Path, run) -> None:
 
 def test_output_is_named_by_id_and_only_ids(mini: Path, run) -> None:
     assert run("build", "--no-pdf", "-C", mini).exit_code == 0
-    assert sorted(p.name for p in (mini / "site").iterdir()) == [".guidegen-manifest.json", "assets", "p-001", "p-002", "robots.txt"]
+    assert sorted(p.name for p in (mini / "site").iterdir()) == [
+        ".guidegen-manifest.json",
+        "assets",
+        "p-001",
+        "p-002",
+        "robots.txt",
+    ]
     assert "Robin" not in (mini / "site" / ".guidegen-manifest.json").read_text()
     assert (mini / "site" / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
     assert (mini / "site" / "assets" / "guide.css").is_file()
@@ -129,7 +135,10 @@ def test_explain_shows_each_module_and_its_rule(mini: Path, run) -> None:
     result = run("explain", "p-001", "-C", mini)
     assert result.exit_code == 0
     assert "+ hello" in result.output and "picked: everyone" in result.output
-    assert "+ cravings" in result.output and "substances: alcohol or opioids, and stage: action or maintenance" in result.output
+    assert (
+        "+ cravings" in result.output
+        and "substances: alcohol or opioids, and stage: action or maintenance" in result.output
+    )
     assert "- naloxone" in result.output and "skipped: needs substances: opioids" in result.output
     assert "2 of 3 modules picked for p-001" in result.output
     assert "Robin" not in result.output
@@ -167,8 +176,8 @@ def test_new_profile_makes_a_file_that_check_accepts_once_named(mini: Path, run)
 
 def test_project_templates_override_the_default_theme_file_by_file(mini: Path, run) -> None:
     (mini / "templates").mkdir()
-    (mini / "templates" / "_contacts.html").write_text("<section id=\"contacts\"><h2>OUR CONTACTS</h2></section>\n")
-    (mini / "templates" / "strings.yaml").write_text("en:\n  my_plan: \"Your plan, your way\"\n")
+    (mini / "templates" / "_contacts.html").write_text('<section id="contacts"><h2>OUR CONTACTS</h2></section>\n')
+    (mini / "templates" / "strings.yaml").write_text('en:\n  my_plan: "Your plan, your way"\n')
     assert run("build", "--no-pdf", "-C", mini).exit_code == 0
     page = (mini / "site" / "p-001" / "index.html").read_text()
     assert "OUR CONTACTS" in page and "Your plan, your way" in page
@@ -182,7 +191,9 @@ def test_pdf_refuses_files_outside_the_theme_and_network(mini: Path, run) -> Non
     (mini / "templates").mkdir()
     print_html = (build_module.load_theme(mini, build_module.load_settings(mini)).dirs[-1] / "print.html").read_text()
     for url in ("file:///etc/passwd", "../../../../../../etc/hostname", "http://127.0.0.1:9/x.png"):
-        (mini / "templates" / "print.html").write_text(print_html.replace("</body>", f'<img src="{url}" alt="x"></body>'))
+        (mini / "templates" / "print.html").write_text(
+            print_html.replace("</body>", f'<img src="{url}" alt="x"></body>')
+        )
         result = run("build", "-C", mini, "p-001")
         assert result.exit_code == 1, url
         assert "refused to load" in result.stderr

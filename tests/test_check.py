@@ -76,7 +76,11 @@ def test_old_review_missing_review_and_missing_sources(mini: Path) -> None:
     module = mini / "content" / "safety" / "naloxone.md"
     module.write_text(module.read_text().replace("reviewed: 2026-11-01", "reviewed: 2025-06-01"))
     assert any("last reviewed 539 days ago (limit 365)" in m for m in warnings_for(mini, "safety/naloxone.md"))
-    module.write_text(module.read_text().replace("reviewed: 2025-06-01\n", "").replace('sources: ["CDC, Lifesaving Naloxone (2024)"]\n', ""))
+    module.write_text(
+        module.read_text()
+        .replace("reviewed: 2025-06-01\n", "")
+        .replace('sources: ["CDC, Lifesaving Naloxone (2024)"]\n', "")
+    )
     messages = warnings_for(mini, "safety/naloxone.md")
     assert any("no `reviewed:` date" in m for m in messages) and any("no `sources:`" in m for m in messages)
 
@@ -117,11 +121,16 @@ def test_the_repository_passes_check_strict(repo: Path, run) -> None:
 
 
 def test_the_starter_library_is_complete(repo: Path) -> None:
-    counts = {s: len([p for p in (repo / "content" / s).glob("*.md") if p.stem.count(".") == 0]) for s in ("welcome", "therapies", "coping", "support", "mental-health", "safety")}
+    counts = {
+        s: len([p for p in (repo / "content" / s).glob("*.md") if p.stem.count(".") == 0])
+        for s in ("welcome", "therapies", "coping", "support", "mental-health", "safety")
+    }
     assert sum(counts.values()) >= 36
     for section in ("welcome", "coping", "safety"):
         for path in (repo / "content" / section).glob("*.md"):
             if "." not in path.stem:
                 assert path.with_suffix(".es.md").is_file(), f"{path.name} has no Spanish translation"
     stages = {p.stem for p in (repo / "content" / "welcome").glob("stage-*.md") if "." not in p.stem}
-    assert stages == {f"stage-{s}" for s in ("precontemplation", "contemplation", "preparation", "action", "maintenance")}
+    assert stages == {
+        f"stage-{s}" for s in ("precontemplation", "contemplation", "preparation", "action", "maintenance")
+    }

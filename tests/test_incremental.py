@@ -144,7 +144,9 @@ def test_jobs_two_gives_the_same_bytes_as_jobs_one(mini: Path, tmp_path: Path) -
 def test_a_failed_guide_in_the_pool_is_reported_and_does_not_stop_the_others(mini: Path) -> None:
     (mini / "profiles" / "p-004.yaml").write_text("id: p-004\nname: Person\nconditions: [nowhere]\n")
     module = mini / "content" / "coping" / "cravings.md"  # a runtime error only for people on opioids
-    module.write_text(module.read_text() + "\n{% if 'opioids' in person.substances %}{{ person.goals[3].text }}{% endif %}\n")
+    module.write_text(
+        module.read_text() + "\n{% if 'opioids' in person.substances %}{{ person.goals[3].text }}{% endif %}\n"
+    )
     report = html_build(mini, jobs=2)
     assert sorted(report.built) == ["p-001"]
     failed_files = sorted({p.path for p in report.problems})

@@ -44,7 +44,9 @@ def test_hostile_profile_values_appear_as_typed_and_nothing_more(mini: Path, run
     assert "&lt;b&gt;Sam&lt;/b&gt; {{ 7*7 }}" in page
     assert "49" not in page
     assert "<img src=x" not in page and "onerror=alert(1)>" not in page
-    assert '<img src="/etc/passwd"' not in page and "javascript:" not in page.replace("[click](javascript:alert(1))", "")
+    assert '<img src="/etc/passwd"' not in page and "javascript:" not in page.replace(
+        "[click](javascript:alert(1))", ""
+    )
     assert "<strong>bold</strong>" not in page
     assert "# Title" in page and "**bold** _it_" in page and "{fill=triggers}" in page
     assert page.count('class="callout callout-crisis"') == 0  # no crisis module for this person

@@ -59,7 +59,9 @@ def test_rule_errors_name_the_line(rule, message, vocabulary) -> None:
 
 
 def test_describe_and_why_read_like_the_rule(vocabulary) -> None:
-    rule = parse({"substances": ["alcohol", "opioids"], "stage": ["action"], "not": {"conditions": ["psychosis"]}}, vocabulary)
+    rule = parse(
+        {"substances": ["alcohol", "opioids"], "stage": ["action"], "not": {"conditions": ["psychosis"]}}, vocabulary
+    )
     assert describe(rule) == "substances: alcohol or opioids, and stage: action, and not (conditions: psychosis)"
     person = Profile(id="x", name="X", substances=("alcohol",), stage="contemplation")
     assert why(rule, person) == "stage: action"

@@ -1,0 +1,299 @@
+"""Benchmark guidegen at clinic scale. Run on demand (not part of the tests):
+
+    .venv/bin/python bench/bench.py            # everything (about 5 minutes on 2 cores)
+    .venv/bin/python bench/bench.py --quick    # smaller numbers, for a first look
+
+It generates synthetic projects (N profiles, M modules of realistic length and rules made from
+the repository's vocabulary) in a temporary folder and prints each figure beside its goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+import yaml  # noqa: E402
+
+from guidegen.build import build, load_project, render_guide  # noqa: E402
+from guidegen.html import render_print  # noqa: E402
+from guidegen.profiles import load_profile, profile_paths  # noqa: E402
+from guidegen.select import select_modules  # noqa: E402
+
+VOCABULARY = yaml.safe_load((REPO / "content" / "vocabulary.yaml").read_text())
+SECTIONS = ["welcome", "therapies", "coping", "support", "mental-health", "safety"]
+WORDS = [
+    "you",
+    "can",
+    "take",
+    "a",
+    "slow",
+    "breath",
+    "and",
+    "notice",
+    "what",
+    "your",
+    "body",
+    "feels",
+    "right",
+    "now",
+    "then",
+    "choose",
+    "one",
+    "small",
+    "step",
+    "that",
+    "helps",
+    "like",
+    "calling",
+    "someone",
+    "you",
+    "trust",
+    "walking",
+    "outside",
+    "or",
+    "drinking",
+    "a",
+    "glass",
+    "of",
+    "water",
+    "cravings",
+    "rise",
+    "and",
+    "fall",
+    "like",
+    "waves",
+    "and",
+    "most",
+    "pass",
+    "within",
+    "half",
+    "an",
+    "hour",
+    "if",
+    "you",
+    "wait",
+    "them",
+    "out",
+]
+
+
+def paragraph(rng: random.Random, sentences: int) -> str:
+    out = []
+    for _ in range(sentences):
+        words = rng.choices(WORDS, k=rng.randint(8, 16))
+        out.append(" ".join(words).capitalize() + ".")
+    return " ".join(out)
+
+
+def module_text(rng: random.Random, index: int) -> str:
+    """A module of about 500 words with a rule, personalisation, a callout and a worksheet."""
+    field = rng.choice(["substances", "conditions", "therapies", "stage", "groups"])
+    terms = rng.sample(list(VOCABULARY[field]), k=min(2, len(VOCABULARY[field])))
+    rule = "" if index % 4 == 0 else f"when:\n  {field}: [{', '.join(terms)}]\n"
+    body = [f"{{{{ person.name }}}}, {paragraph(rng, 3)}"]
+    for heading in range(3):
+        body.append(f"## Part {heading + 1}\n\n{paragraph(rng, 6)}\n\n{paragraph(rng, 5)}")
+    body.append('{% if "opioids" in person.substances %}Keep naloxone close.{% endif %}')
+    body.append("::: tip\n" + paragraph(rng, 2) + "\n:::")
+    body.append("::: worksheet My plan\n- What sets me off: {fill=triggers}\n- What I will do:\n:::")
+    return (
+        f"---\ntitle: Module {index}\nsummary: {paragraph(rng, 1)}\norder: {index}\n{rule}"
+        f'reviewed: 2026-11-01\nsources: ["Synthetic"]\n---\n\n' + "\n\n".join(body) + "\n"
+    )
+
+
+def profile_text(rng: random.Random, number: int) -> str:
+    def pick(field: str, k: int) -> str:
+        return "[" + ", ".join(rng.sample(list(VOCABULARY[field]), k=k)) + "]"
+
+    return (
+        f"id: p-{number:05d}\nname: Person {number}\nlanguage: {rng.choice(['en', 'en', 'es'])}\n"
+        f"substances: {pick('substances', 2)}\nstage: {rng.choice(list(VOCABULARY['stage']))}\n"
+        f"conditions: {pick('conditions', 1)}\ntherapies: {pick('therapies', 2)}\ngroups: {pick('groups', 1)}\n"
+        f'triggers: ["Friday nights", "Trigger {number}"]\ncoping: ["Walk", "Call a friend"]\n'
+        f'people: [{{name: Friend {number}, relation: friend, phone: "555-0101"}}]\n'
+        f"review: {{next: 2026-12-15, history: [{{date: 2026-10-01}}]}}\n"
+    )
+
+
+def make_project(folder: Path, profiles: int, modules: int, seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "profiles").mkdir(parents=True)
+    shutil.copy(REPO / "guidegen.yaml", folder / "guidegen.yaml")
+    (folder / "content").mkdir()
+    shutil.copy(REPO / "content" / "vocabulary.yaml", folder / "content" / "vocabulary.yaml")
+    for section in SECTIONS:
+        (folder / "content" / section).mkdir()
+    for index in range(modules):
+        section = SECTIONS[index % len(SECTIONS)]
+        (folder / "content" / section / f"m-{index:03d}.md").write_text(module_text(rng, index))
+    for number in range(profiles):
+        (folder / "profiles" / f"p-{number:05d}.yaml").write_text(profile_text(rng, number))
+    return folder
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def line(name: str, value: str, goal: str) -> None:
+    print(f"  {name:<58} {value:>16}   goal {goal}")
+
+
+def bench_html(work: Path, profiles: int, modules: int) -> None:
+    print(f"HTML: {profiles} profiles x {modules} modules, --jobs 2")
+    root = make_project(work / "html", profiles, modules)
+    report, seconds = timed(build, root, pdf=False, jobs=2)
+    assert not report.problems, report.problems[:3]
+    line("full HTML build", f"{profiles / seconds:,.0f} guides/s", ">= 300 guides/s")
+    report, noop = timed(build, root, pdf=False, jobs=2)
+    assert report.built == []
+    line("no-op rebuild / full build", f"{noop / seconds:.3f} ({noop:.2f} s)", "<= 0.05")
+    edited = root / "profiles" / "p-00003.yaml"
+    edited.write_text(edited.read_text().replace("Friday nights", "Saturday nights"))
+    report, _ = timed(build, root, pdf=False, jobs=2)
+    line("guides re-rendered after editing one profile", str(len(report.built)), "1")
+    project = load_project(root)
+    module = project.modules[5]
+    expected = 0
+    for path in profile_paths(root):
+        loaded, _ = load_profile(path, root, project.settings, project.vocabulary)
+        expected += module in select_modules(loaded.profile, project.modules)
+    path = module.original.path
+    path.write_text(path.read_text() + "\nOne more sentence.\n")
+    report, _ = timed(build, root, pdf=False, jobs=2)
+    line(f"guides re-rendered after editing one module ({expected} select it)", str(len(report.built)), str(expected))
+
+
+def bench_pdf_overhead(work: Path) -> None:
+    import weasyprint
+
+    from guidegen import pdf as pdf_module
+
+    print("PDF: guidegen per guide vs bare WeasyPrint write_pdf on the same print HTML")
+    root = make_project(work / "pdf", 4, 30)
+    project = load_project(root)
+    loaded = [load_profile(p, root, project.settings, project.vocabulary)[0] for p in profile_paths(root)]
+    render_guide(project, loaded[0], html=False, pdf=True)  # warm up fonts and caches
+    guidegen_times, bare_times = [], []
+    options = {"pdf_variant": "pdf/ua-1", "pdf_forms": True}
+    for person in loaded:
+        _, seconds = timed(render_guide, project, person, html=False, pdf=True)
+        guidegen_times.append(seconds)
+        from guidegen.build import make_guide
+
+        print_html = render_print(make_guide(project, person), project.settings, project.theme, project.pages)
+        base = (project.theme.dirs[-1] / pdf_module.VIRTUAL_PAGE).resolve().as_uri()
+        _, seconds = timed(weasyprint.HTML(string=print_html, base_url=base).write_pdf, **options)
+        bare_times.append(seconds)
+    ratio = sum(guidegen_times) / sum(bare_times)
+    line("guidegen / bare write_pdf", f"{ratio:.3f}", "<= 1.05")
+    line("  (seconds per guide: guidegen, bare)", f"{sum(guidegen_times) / 4:.2f}, {sum(bare_times) / 4:.2f}", "")
+
+
+def bench_parallel_and_naive(work: Path) -> None:
+    print("PDF: 8 guides, --jobs 1 vs --jobs 2, and against a naive per-person script")
+    root = make_project(work / "par", 8, 30)
+    _, one = timed(build, root, out=work / "out1", jobs=1, force=True)
+    _, two = timed(build, root, out=work / "out2", jobs=2, force=True)
+    line("--jobs 2 speed-up over --jobs 1", f"{one / two:.2f}x ({one:.1f} s, {two:.1f} s)", ">= 1.8")
+    project = load_project(root)
+    naive_dir = work / "naive"
+    naive_dir.mkdir(exist_ok=True)
+    from guidegen.build import make_guide
+
+    started = time.perf_counter()
+    theme_print = project.theme.dirs[-1] / "_print_"
+    theme_print.mkdir(exist_ok=True)
+    try:
+        for path in profile_paths(root):
+            loaded, _ = load_profile(path, root, project.settings, project.vocabulary)
+            html_file = theme_print / f"{path.stem}.html"
+            html_file.write_text(
+                render_print(make_guide(project, loaded), project.settings, project.theme, project.pages)
+            )
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "weasyprint",
+                    "--pdf-variant",
+                    "pdf/ua-1",
+                    "--pdf-forms",
+                    str(html_file),
+                    str(naive_dir / f"{path.stem}.pdf"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+    finally:
+        shutil.rmtree(theme_print)
+    naive = time.perf_counter() - started
+    line("naive script / guidegen --jobs 2", f"{naive / two:.2f}x ({naive:.1f} s)", ">= 1.3")
+
+
+WORKER_SCRIPT = """
+import json, resource, sys
+sys.path.insert(0, {src!r})
+from guidegen.build import build
+from pathlib import Path
+report = build(Path({root!r}), pdf=False, jobs=2)
+print(json.dumps({{"built": len(report.built), "parent_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "worker_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}}))
+"""
+
+
+def bench_memory(work: Path, small: int, large: int) -> None:
+    print(f"Memory: peak RSS per worker, HTML build of {small:,} vs {large:,} profiles (--jobs 2)")
+    results = {}
+    for count in (small, large):
+        root = make_project(work / f"mem{count}", count, 60)
+        output = subprocess.run(
+            [sys.executable, "-c", WORKER_SCRIPT.format(src=str(REPO / "src"), root=str(root))],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results[count] = json.loads(output.strip().splitlines()[-1])
+        shutil.rmtree(root)
+    for count, data in results.items():
+        line(
+            f"{count:,} profiles: worker / parent peak RSS",
+            f"{data['worker_kb'] / 1024:.0f} / {data['parent_kb'] / 1024:.0f} MB",
+            "<= 300 MB",
+        )
+    ratio = results[large]["worker_kb"] / results[small]["worker_kb"]
+    line("worker peak RSS, large / small", f"{ratio:.2f}", "flat (about 1)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller numbers for a first look")
+    args = parser.parse_args()
+    print(f"guidegen benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="guidegen-bench-") as folder:
+        work = Path(folder)
+        bench_html(work, 200 if args.quick else 1000, 60)
+        bench_pdf_overhead(work)
+        bench_parallel_and_naive(work)
+        bench_memory(work, 200 if args.quick else 1000, 1000 if args.quick else 10000)
+    print(f"(resource usage of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
