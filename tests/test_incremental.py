@@ -152,3 +152,16 @@ def test_a_failed_guide_in_the_pool_is_reported_and_does_not_stop_the_others(min
     failed_files = sorted({p.path for p in report.problems})
     assert failed_files == ["content/coping/cravings.md", "profiles/p-004.yaml"]
     assert all(p.line for p in report.problems)
+
+
+def test_shared_assets_are_rewritten_only_when_the_theme_changes_or_one_is_missing(mini: Path) -> None:
+    html_build(mini)
+    css = mini / "site" / "assets" / "guide.css"
+    css.write_bytes(b"/* edited by hand */")
+    path = mini / "profiles" / "p-004.yaml"
+    path.write_text(path.read_text().replace("stage: action", "stage: maintenance"))
+    html_build(mini)
+    assert css.read_bytes() == b"/* edited by hand */"  # the theme did not change: assets left alone
+    css.unlink()
+    html_build(mini)
+    assert css.read_bytes() != b"/* edited by hand */" and css.is_file()

@@ -55,6 +55,8 @@ class Manifest:
     modules: dict[str, str] = field(default_factory=dict)
     """Module file (relative path) -> hash."""
     guides: dict[str, GuideRecord] = field(default_factory=dict)
+    assets: tuple[str, ...] = ()
+    """Shared files written under the output folder (assets/..., robots.txt)."""
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -66,7 +68,7 @@ class Manifest:
             guides = {
                 gid: GuideRecord(r["profile"], r["key"], tuple(r["outputs"])) for gid, r in data["guides"].items()
             }
-            return cls(data["shared"], dict(data["modules"]), guides)
+            return cls(data["shared"], dict(data["modules"]), guides, tuple(data.get("assets", ())))
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
 
@@ -76,6 +78,7 @@ class Manifest:
             "format": FORMAT,
             "version": __version__,
             "shared": self.shared,
+            "assets": list(self.assets),
             "modules": dict(sorted(self.modules.items())),
             "guides": {
                 gid: {"profile": r.profile, "key": r.key, "outputs": list(r.outputs)}
