@@ -7,17 +7,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import io
 import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -176,7 +176,6 @@ def render_guide(
     html: bool,
     pdf: bool,
     env: jinja2.Environment | None = None,
-    cache: dict[str, Any] | None = None,
     pdf_exists: bool = False,
 ) -> dict[str, bytes]:
     """All output files of one guide, in memory; nothing is written here."""
@@ -194,7 +193,7 @@ def render_guide(
                     guide, project.settings, project.theme, env, fit=fit, safety_plan_only=safety_plan_only
                 )
 
-            files["guide.pdf"] = write_pdf(print_html, project.theme, project.templates_dir, cache=cache)
+            files["guide.pdf"] = write_pdf(print_html, project.theme, project.templates_dir)
     except jinja2.TemplateError as error:
         name = getattr(error, "filename", None) or getattr(error, "name", None) or "templates"
         raise InvalidInput(
@@ -336,7 +335,6 @@ class BuildPlan:
 
 
 _PLAN: BuildPlan | None = None
-_PDF_CACHE: dict[str, Any] = {}
 
 
 def used_modules(project: Project, person: Profile) -> dict[str, str]:
@@ -376,7 +374,6 @@ def build_one(path: Path) -> GuideResult:
             loaded,
             html="index.html" in plan.outputs,
             pdf="guide.pdf" in plan.outputs,
-            cache=_PDF_CACHE,
             pdf_exists=(folder / "guide.pdf").is_file(),
         )
     except GuidegenError as error:
@@ -396,19 +393,54 @@ def _start_worker(plan: BuildPlan | None) -> None:
         _PLAN = plan
 
 
-def _run(paths: Sequence[Path], jobs: int, pdf: bool) -> Iterator[GuideResult]:
-    """Build guides in this process or in a pool of workers; results come back in order."""
+def _pdf_cost(path: Path) -> int:
+    """A guess at how long a guide's PDF takes: the length of the text it will hold."""
+    plan = _PLAN
+    assert plan is not None
+    project = plan.project
+    try:
+        loaded, _ = load_profile(path, project.root, project.settings, project.vocabulary)
+    except GuidegenError:
+        loaded = None
+    if loaded is None:
+        return 0
+    language = loaded.profile.language or project.settings.default_language
+    texts = (
+        m.texts.get(language) or m.texts[project.settings.default_language]
+        for m in select_modules(loaded.profile, project.modules)
+    )
+    return path.stat().st_size + sum(len(text.source) for text in texts)
+
+
+def _run(paths: Sequence[Path], jobs: int, pdf: bool) -> Iterator[tuple[int, GuideResult]]:
+    """Build guides in this process or in a pool of workers; yields (position in paths, result)
+    as each guide is done.
+
+    PDFs take seconds each, so the pool gets the longest guides first: no worker is left with a
+    long guide at the end while the others wait.
+    """
     if jobs <= 1 or len(paths) <= 1:
-        yield from map(build_one, paths)
+        yield from enumerate(map(build_one, paths))
         return
     if pdf:
         from . import pdf as _pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    chunk = 1 if pdf else max(1, min(32, len(paths) // (jobs * 4)))
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(_PLAN,)) as pool:
-        yield from pool.map(build_one, paths, chunksize=chunk)
+    gc.freeze()  # what is loaded now is shared with the workers, not copied to them by the collector
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(_PLAN,)) as pool:
+            if not pdf:
+                chunk = max(1, min(32, len(paths) // (jobs * 4)))
+                yield from enumerate(pool.map(build_one, paths, chunksize=chunk))
+                return
+            costs = [_pdf_cost(path) for path in paths]
+            order = sorted(range(len(paths)), key=lambda i: -costs[i])
+            futures = {pool.submit(build_one, paths[i]): i for i in order}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+    finally:
+        gc.unfreeze()
 
 
 def _fast_path_unchanged(
@@ -501,18 +533,22 @@ def build(
         )
         _PLAN = BuildPlan(project, destination, manifest, outputs, force)
         try:
-            for done, result in enumerate(_run(paths, jobs, pdf), start=1):
-                report.problems.extend(result.problems)
-                if result.status == "built":
-                    report.built.append(result.id)
-                elif result.status == "unchanged":
-                    report.unchanged.append(result.id)
-                if result.record is not None:
-                    new_manifest.guides[result.id] = result.record
+            results: list[GuideResult | None] = [None] * len(paths)
+            for done, (position, result) in enumerate(_run(paths, jobs, pdf), start=1):
+                results[position] = result
                 if on_progress:
                     on_progress(done, len(paths))
         finally:
             _PLAN = None
+        for finished in results:  # in the order of the profiles, however the workers finished
+            assert finished is not None
+            report.problems.extend(finished.problems)
+            if finished.status == "built":
+                report.built.append(finished.id)
+            elif finished.status == "unchanged":
+                report.unchanged.append(finished.id)
+            if finished.record is not None:
+                new_manifest.guides[finished.id] = finished.record
         for guide_id in gone:
             remove_guide(destination, guide_id, manifest.guides[guide_id].outputs)
             del new_manifest.guides[guide_id]

@@ -99,15 +99,18 @@ def write_pdf(
     print_html: str | PrintHTML,
     theme: Theme,
     project_templates: Path,
-    *,
-    cache: dict[str, Any] | None = None,
 ) -> bytes:
     """Lay out the print HTML as a tagged PDF/UA-1 with fillable worksheet fields.
 
     When `print_html` can make the page at several fit levels, the safety plan page is laid out
     alone first (it is quick) at each level, roomiest first, until it fits on one page.
+
+    The image cache lives for this one guide. WeasyPrint's SVG images keep the layout of the
+    document that first drew them, so a cache shared between guides would keep every earlier
+    guide's whole layout alive (about 14 MB each) and hold one person's QR code in memory
+    while the next person's guide is made.
     """
-    cache = cache if cache is not None else {}
+    cache: dict[str, Any] = {}
     html = print_html(fit_level(print_html, theme, project_templates, cache)) if callable(print_html) else print_html
     document = lay_out(html, theme, project_templates, cache)
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
