@@ -11,7 +11,9 @@ a long safety plan that must still fit one page).
 from __future__ import annotations
 
 import html
+import logging
 import re
+import subprocess
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from conftest import copy_project
 from guidegen import build as build_module
 from guidegen.cli import main
 from guidegen.html import Guide
+from guidegen.theme import font_dir
 
 pytestmark = pytest.mark.pdf
 
@@ -515,3 +518,45 @@ def test_qr_code_to_the_web_guide_on_the_back_page_only_with_a_base_url(avery: B
     assert [str(f["/Alt"]) for f in figures] == ["QR code that opens your guide on the web"]
     assert "Escanea" not in one_line(ines.pages[-1])
     assert "t-0102" not in one_line(ines.pages[-1])
+
+
+def test_qr_code_decodes_to_the_web_guide_address(avery: Built, tmp_path: Path) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    last = len(avery.reader.pages)
+    prefix = tmp_path / "back"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-f", str(last), "-l", str(last), str(avery.pdf), str(prefix)], check=True
+    )
+    (image,) = tmp_path.glob("back*.png")
+    codes = zxingcpp.read_barcodes(Image.open(image))
+    assert [(code.format, code.text) for code in codes] == [
+        (zxingcpp.BarcodeFormat.QRCode, "https://guides.riverside.example.org/t-0101/")
+    ]
+
+
+# Fonts -------------------------------------------------------------------------------------------
+
+
+def test_fonttools_subsetting_fallback_gives_the_same_guide(
+    avery: Built, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without HarfBuzz subsetting (libharfbuzz-subset0 missing), WeasyPrint subsets fonts with
+    fontTools: the guide must still come out whole, with the same text and working form fields."""
+    from weasyprint.pdf import fonts
+
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    out = avery.root / "fonttools"
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        build_guide(avery.root, avery.id, "--force", "--out", str(out))
+    assert "Using fontTools instead of HarfBuzz-Subset" in caplog.text
+    reader = PdfReader(out / avery.id / "guide.pdf")
+    assert [re.sub(r"[ \t]+", " ", page.extract_text()) for page in reader.pages] == avery.pages
+    embedded = [item for item in every_object(reader) if isinstance(item, dict) and "/FontFile2" in item]
+    assert embedded
+    font_sizes = {path.stat().st_size for path in font_dir().glob("*.ttf")}
+    sizes = [len(descriptor["/FontFile2"].get_object().get_data()) for descriptor in embedded]
+    assert any(size < min(font_sizes) for size in sizes), "the text fonts are subset (form fields get whole fonts)"
+    assert reader.get_fields().keys() == avery.reader.get_fields().keys()
+    assert reader.trailer["/Root"]["/AcroForm"]["/NeedAppearances"] == BooleanObject(False)
