@@ -1,6 +1,6 @@
 """Benchmark guidegen at clinic scale. Run on demand (not part of the tests):
 
-    .venv/bin/python bench/bench.py            # everything (about 5 minutes on 2 cores)
+    .venv/bin/python bench/bench.py            # everything (about 8 minutes on 2 cores)
     .venv/bin/python bench/bench.py --quick    # smaller numbers, for a first look
 
 It generates synthetic projects (N profiles, M modules of realistic length and rules made from
@@ -158,9 +158,14 @@ def line(name: str, value: str, goal: str) -> None:
 def bench_html(work: Path, profiles: int, modules: int) -> None:
     print(f"HTML: {profiles} profiles x {modules} modules, --jobs 2")
     root = make_project(work / "html", profiles, modules)
-    report, seconds = timed(build, root, pdf=False, jobs=2)
-    assert not report.problems, report.problems[:3]
-    line("full HTML build", f"{profiles / seconds:,.0f} guides/s", ">= 300 guides/s")
+    times = []
+    for _ in range(3):  # best of three fresh builds: other load on the machine only adds time
+        shutil.rmtree(root / "site", ignore_errors=True)
+        report, seconds = timed(build, root, pdf=False, jobs=2)
+        assert not report.problems and len(report.built) == profiles, report.problems[:3]
+        times.append(seconds)
+    seconds = min(times)
+    line("full HTML build (best of 3)", f"{profiles / seconds:,.0f} guides/s", ">= 300 guides/s")
     report, noop = timed(build, root, pdf=False, jobs=2)
     assert report.built == []
     line("no-op rebuild / full build", f"{noop / seconds:.3f} ({noop:.2f} s)", "<= 0.05")
@@ -190,28 +195,58 @@ def bench_pdf_overhead(work: Path) -> None:
     project = load_project(root)
     loaded = [load_profile(p, root, project.settings, project.vocabulary)[0] for p in profile_paths(root)]
     render_guide(project, loaded[0], html=False, pdf=True)  # warm up fonts and caches
-    guidegen_times, bare_times = [], []
-    options = {"pdf_variant": "pdf/ua-1", "pdf_forms": True}
-    for person in loaded:
-        _, seconds = timed(render_guide, project, person, html=False, pdf=True)
-        guidegen_times.append(seconds)
-        from guidegen.build import make_guide
+    from guidegen.build import make_guide
 
-        print_html = render_print(make_guide(project, person), project.settings, project.theme, project.pages)
-        base = (project.theme.dirs[-1] / pdf_module.VIRTUAL_PAGE).resolve().as_uri()
-        _, seconds = timed(weasyprint.HTML(string=print_html, base_url=base).write_pdf, **options)
-        bare_times.append(seconds)
+    base = (project.theme.dirs[-1] / pdf_module.VIRTUAL_PAGE).resolve().as_uri()
+    options = {"pdf_variant": "pdf/ua-1", "pdf_forms": True}
+    guidegen_times = [float("inf")] * len(loaded)
+    bare_times = [float("inf")] * len(loaded)
+    for _ in range(3):  # interleaved rounds; the fastest of each guide's runs counts
+        for index, person in enumerate(loaded):
+            _, seconds = timed(render_guide, project, person, html=False, pdf=True)
+            guidegen_times[index] = min(guidegen_times[index], seconds)
+            print_html = render_print(make_guide(project, person), project.settings, project.theme, project.pages)
+            _, seconds = timed(weasyprint.HTML(string=print_html, base_url=base).write_pdf, **options)
+            bare_times[index] = min(bare_times[index], seconds)
     ratio = sum(guidegen_times) / sum(bare_times)
-    line("guidegen / bare write_pdf", f"{ratio:.3f}", "<= 1.05")
-    line("  (seconds per guide: guidegen, bare)", f"{sum(guidegen_times) / 4:.2f}, {sum(bare_times) / 4:.2f}", "")
+    line("guidegen / bare write_pdf (fastest of 3 rounds)", f"{ratio:.3f}", "<= 1.05")
+    line(
+        "  (seconds per guide: guidegen, bare)",
+        f"{sum(guidegen_times) / len(loaded):.2f}, {sum(bare_times) / len(loaded):.2f}",
+        "",
+    )
+
+
+def command_build(root: Path, out: Path, jobs: int) -> float:
+    """Seconds for `guidegen build --no-html --force --jobs N` in a new process, as staff run it."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "from guidegen.cli import main; main()", "build", "--no-html", "--force"]
+        + ["-C", str(root), "--out", str(out), "--jobs", str(jobs)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
+    return time.perf_counter() - started
 
 
 def bench_parallel_and_naive(work: Path) -> None:
     print("PDF: 8 guides, --jobs 1 vs --jobs 2, and against a naive per-person script")
     root = make_project(work / "par", 8, 30)
-    _, one = timed(build, root, out=work / "out1", jobs=1, force=True)
-    _, two = timed(build, root, out=work / "out2", jobs=2, force=True)
-    line("--jobs 2 speed-up over --jobs 1", f"{one / two:.2f}x ({one:.1f} s, {two:.1f} s)", ">= 1.8")
+    one = command_build(root, work / "out1", 1)
+    two = command_build(root, work / "out2", 2)
+    line("--jobs 2 over --jobs 1 (the whole command)", f"{one / two:.2f}x ({one:.1f} s, {two:.1f} s)", ">= 1.8")
+    _, inside_one = timed(build, root, out=work / "in1", html=False, jobs=1, force=True)
+    _, inside_two = timed(build, root, out=work / "in2", html=False, jobs=2, force=True)
+    line(
+        "  inside one build (start-up left out)",
+        f"{inside_one / inside_two:.2f}x ({inside_one:.1f} s, {inside_two:.1f} s)",
+        "",
+    )
+    many = make_project(work / "par24", 24, 30)
+    one24 = command_build(many, work / "out1-24", 1)
+    two24 = command_build(many, work / "out2-24", 2)
+    line("  the whole command on 24 guides", f"{one24 / two24:.2f}x ({one24:.1f} s, {two24:.1f} s)", "")
     project = load_project(root)
     naive_dir = work / "naive"
     naive_dir.mkdir(exist_ok=True)
@@ -253,7 +288,9 @@ sys.path.insert(0, {src!r})
 from guidegen.build import build
 from pathlib import Path
 report = build(Path({root!r}), pdf=False, jobs=2)
-print(json.dumps({{"built": len(report.built), "parent_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the process that started this one
+parent_kb = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1])
+print(json.dumps({{"built": len(report.built), "parent_kb": parent_kb,
                   "worker_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}}))
 """
 
