@@ -193,7 +193,9 @@ def render_guide(
                     guide, project.settings, project.theme, env, fit=fit, safety_plan_only=safety_plan_only
                 )
 
-            files["guide.pdf"] = write_pdf(print_html, project.theme, project.templates_dir)
+            # Only a safety plan has to be fitted to one page; without one, the page is made once.
+            source = print_html if guide.person.safety_plan else print_html(0)
+            files["guide.pdf"] = write_pdf(source, project.theme, project.templates_dir)
     except jinja2.TemplateError as error:
         name = getattr(error, "filename", None) or getattr(error, "name", None) or "templates"
         raise InvalidInput(

@@ -137,7 +137,7 @@ def render_print(
     context = {
         **_context(guide, settings, "print"),
         "guide_url": url,
-        "qr_code": qr_data_uri(url) if url else None,
+        "qr_code": qr_data_uri(url) if url and not safety_plan_only else None,
         "fit": fit,
         "safety_plan_only": safety_plan_only,
         **(extra or {}),
