@@ -217,24 +217,38 @@ def bench_pdf_overhead(work: Path) -> None:
     )
 
 
-def command_build(root: Path, out: Path, jobs: int) -> float:
-    """Seconds for `guidegen build --no-html --force --jobs N` in a new process, as staff run it."""
+COMMAND_SCRIPT = """
+import resource, sys
+from guidegen.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    if stop.code:
+        raise
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def command_build(root: Path, out: Path, jobs: int) -> tuple[float, int]:
+    """`guidegen build --no-html --force --jobs N` in a new process, as staff run it: seconds,
+    and the peak RSS of its largest worker in KB (0 with --jobs 1)."""
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", "from guidegen.cli import main; main()", "build", "--no-html", "--force"]
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_SCRIPT, "build", "--no-html", "--force"]
         + ["-C", str(root), "--out", str(out), "--jobs", str(jobs)],
         check=True,
         capture_output=True,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO / "src")},
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, int(done.stdout.strip().splitlines()[-1])
 
 
 def bench_parallel_and_naive(work: Path) -> None:
     print("PDF: 8 guides, --jobs 1 vs --jobs 2, and against a naive per-person script")
     root = make_project(work / "par", 8, 30)
-    one = command_build(root, work / "out1", 1)
-    two = command_build(root, work / "out2", 2)
+    one, _ = command_build(root, work / "out1", 1)
+    two, worker_8 = command_build(root, work / "out2", 2)
     line("--jobs 2 over --jobs 1 (the whole command)", f"{one / two:.2f}x ({one:.1f} s, {two:.1f} s)", ">= 1.8")
     _, inside_one = timed(build, root, out=work / "in1", html=False, jobs=1, force=True)
     _, inside_two = timed(build, root, out=work / "in2", html=False, jobs=2, force=True)
@@ -244,9 +258,14 @@ def bench_parallel_and_naive(work: Path) -> None:
         "",
     )
     many = make_project(work / "par24", 24, 30)
-    one24 = command_build(many, work / "out1-24", 1)
-    two24 = command_build(many, work / "out2-24", 2)
+    one24, _ = command_build(many, work / "out1-24", 1)
+    two24, worker_24 = command_build(many, work / "out2-24", 2)
     line("  the whole command on 24 guides", f"{one24 / two24:.2f}x ({one24:.1f} s, {two24:.1f} s)", "")
+    line(
+        "PDF worker peak RSS, 12 guides each / 4 guides each",
+        f"{worker_24 / worker_8:.2f} ({worker_24 / 1024:.0f} / {worker_8 / 1024:.0f} MB)",
+        "flat (about 1)",
+    )
     project = load_project(root)
     naive_dir = work / "naive"
     naive_dir.mkdir(exist_ok=True)

@@ -400,18 +400,12 @@ def _pdf_cost(path: Path) -> int:
     plan = _PLAN
     assert plan is not None
     project = plan.project
-    try:
-        loaded, _ = load_profile(path, project.root, project.settings, project.vocabulary)
-    except GuidegenError:
-        loaded = None
+    loaded, _ = load_profile(path, project.root, project.settings, project.vocabulary)
     if loaded is None:
         return 0
     language = loaded.profile.language or project.settings.default_language
-    texts = (
-        m.texts.get(language) or m.texts[project.settings.default_language]
-        for m in select_modules(loaded.profile, project.modules)
-    )
-    return path.stat().st_size + sum(len(text.source) for text in texts)
+    modules = select_modules(loaded.profile, project.modules)
+    return path.stat().st_size + sum(len(module.text_for(language)[0].source) for module in modules)
 
 
 def _run(paths: Sequence[Path], jobs: int, pdf: bool) -> Iterator[tuple[int, GuideResult]]:
