@@ -26,10 +26,12 @@ sys.path.insert(0, str(REPO / "src"))
 
 import yaml  # noqa: E402
 
-from guidegen.build import build, load_project, render_guide  # noqa: E402
-from guidegen.html import render_print  # noqa: E402
+from guidegen.build import build, render_guide  # noqa: E402
+from guidegen.guide import make_guide  # noqa: E402
+from guidegen.pages import render_print  # noqa: E402
 from guidegen.profiles import load_profile, profile_paths  # noqa: E402
-from guidegen.select import select_modules  # noqa: E402
+from guidegen.project import load_project  # noqa: E402
+from guidegen.rules import select_modules  # noqa: E402
 
 VOCABULARY = yaml.safe_load((REPO / "content" / "vocabulary.yaml").read_text())
 SECTIONS = ["welcome", "therapies", "coping", "support", "mental-health", "safety"]
@@ -194,18 +196,16 @@ def bench_pdf_overhead(work: Path) -> None:
     root = make_project(work / "pdf", 4, 30)
     project = load_project(root)
     loaded = [load_profile(p, root, project.settings, project.vocabulary)[0] for p in profile_paths(root)]
-    render_guide(project, loaded[0], html=False, pdf=True)  # warm up fonts and caches
-    from guidegen.build import make_guide
-
+    render_guide(project, loaded[0], ("guide.pdf",))  # warm up fonts and caches
     base = (project.theme.dirs[-1] / pdf_module.VIRTUAL_PAGE).resolve().as_uri()
     options = {"pdf_variant": "pdf/ua-1", "pdf_forms": True}
     guidegen_times = [float("inf")] * len(loaded)
     bare_times = [float("inf")] * len(loaded)
     for _ in range(3):  # interleaved rounds; the fastest of each guide's runs counts
         for index, person in enumerate(loaded):
-            _, seconds = timed(render_guide, project, person, html=False, pdf=True)
+            _, seconds = timed(render_guide, project, person, ("guide.pdf",))
             guidegen_times[index] = min(guidegen_times[index], seconds)
-            print_html = render_print(make_guide(project, person), project.settings, project.theme, project.pages)
+            print_html = render_print(make_guide(project, person.profile), project.settings, project.pages)
             _, seconds = timed(weasyprint.HTML(string=print_html, base_url=base).write_pdf, **options)
             bare_times[index] = min(bare_times[index], seconds)
     ratio = sum(guidegen_times) / sum(bare_times)
@@ -269,8 +269,6 @@ def bench_parallel_and_naive(work: Path) -> None:
     project = load_project(root)
     naive_dir = work / "naive"
     naive_dir.mkdir(exist_ok=True)
-    from guidegen.build import make_guide
-
     started = time.perf_counter()
     theme_print = project.theme.dirs[-1] / "_print_"
     theme_print.mkdir(exist_ok=True)
@@ -278,9 +276,7 @@ def bench_parallel_and_naive(work: Path) -> None:
         for path in profile_paths(root):
             loaded, _ = load_profile(path, root, project.settings, project.vocabulary)
             html_file = theme_print / f"{path.stem}.html"
-            html_file.write_text(
-                render_print(make_guide(project, loaded), project.settings, project.theme, project.pages)
-            )
+            html_file.write_text(render_print(make_guide(project, loaded.profile), project.settings, project.pages))
             subprocess.run(
                 [
                     sys.executable,

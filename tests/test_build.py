@@ -10,7 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from cases import FIXTURES
-from guidegen import build as build_module
+from guidegen import output
+from guidegen.settings import load_settings
+from guidegen.theme import load_theme
 
 
 @pytest.fixture
@@ -87,9 +89,9 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(mini: Path, r
     def crash(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module.os, "replace", crash)
+    monkeypatch.setattr(output.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
-        build_module.write_atomic(target, b"new")
+        output.write_atomic(target, b"new")
     assert target.read_bytes() == before
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
 
@@ -189,7 +191,7 @@ def test_pdf_refuses_files_outside_the_theme_and_network(mini: Path, run) -> Non
     assert run("build", "-C", mini, "p-001").exit_code == 0
     before = files_of(mini / "site" / "p-001")
     (mini / "templates").mkdir()
-    print_html = (build_module.load_theme(mini, build_module.load_settings(mini)).dirs[-1] / "print.html").read_text()
+    print_html = (load_theme(mini, load_settings(mini)).dirs[-1] / "print.html").read_text()
     for url in ("file:///etc/passwd", "../../../../../../etc/hostname", "http://127.0.0.1:9/x.png"):
         (mini / "templates" / "print.html").write_text(
             print_html.replace("</body>", f'<img src="{url}" alt="x"></body>')

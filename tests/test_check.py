@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from cases import FIXTURES
-from guidegen.check import check, worksheet_shape
+from guidegen.check import check
+from guidegen.markdown import worksheet_shape
 from guidegen.readability import fernandez_huerta, flesch_kincaid_grade
 
 HARD = (

@@ -30,7 +30,8 @@ from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, Indirect
 from conftest import copy_project
 from guidegen import build as build_module
 from guidegen.cli import main
-from guidegen.html import Guide
+from guidegen.guide import Guide, make_guide
+from guidegen.project import load_project, valid_profiles
 from guidegen.theme import font_dir
 
 pytestmark = pytest.mark.pdf
@@ -152,9 +153,9 @@ def build_guide(root: Path, guide_id: str, *extra: str) -> None:
 
 def make_built(root: Path, guide_id: str) -> Built:
     build_guide(root, guide_id)
-    project = build_module.load_project(root)
-    loaded = next(iter(build_module.iter_guides(project, [guide_id])))
-    return Built(root, guide_id, build_module.make_guide(project, loaded))
+    project = load_project(root)
+    loaded = next(iter(valid_profiles(project, [guide_id])))
+    return Built(root, guide_id, make_guide(project, loaded.profile))
 
 
 @pytest.fixture(scope="module")

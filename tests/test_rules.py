@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from guidegen.errors import Problem
+from guidegen.errors import Problem, Problems
 from guidegen.profiles import Profile
-from guidegen.select import EVERYONE, describe, holds, parse_rule, why
+from guidegen.rules import EVERYONE, RuleSource, describe, holds, parse_rule, why
 from guidegen.settings import load_settings
 from guidegen.vocabulary import load_vocabulary
 
@@ -27,7 +27,10 @@ def parse(rule, vocabulary, problems=None):
     problems = [] if problems is None else problems
     if rule is None:
         return EVERYONE
-    return parse_rule(rule, ("when",), lambda key: 7, "m.md", vocabulary, ("en", "es"), problems)
+    found = Problems()
+    parsed = parse_rule(rule, ("when",), RuleSource("m.md", lambda key: 7, vocabulary, ("en", "es"), found))
+    problems.extend(found)
+    return parsed
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])

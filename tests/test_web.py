@@ -193,9 +193,9 @@ def test_shared_assets_are_small_and_fonts_are_woff2(site: Path) -> None:
 
 
 def test_woff2_fonts_are_the_same_bytes_every_build(site: Path, tmp_path: Path) -> None:
-    from guidegen import build as build_module
+    from guidegen import output
 
-    build_module._compress_font.cache_clear()
+    output._compress_font.cache_clear()
     again = tmp_path / "again"
     assert build(REPO, ["r-0142"], out=again, pdf=False).problems == []
     for font in sorted((site / "assets" / "fonts").glob("*.woff2")):
@@ -238,17 +238,17 @@ def test_index_lists_the_pdf_when_there_is_one(tmp_path: Path, run: Callable[...
 
 def test_shared_partials_add_web_only_links_on_the_web_only(site: Path) -> None:
     """The print guide includes the same partials; 'Back to contents' links belong to the web page."""
-    from guidegen.build import load_project, make_guide
-    from guidegen.html import _context
+    from guidegen.guide import make_guide
+    from guidegen.pages import _context
     from guidegen.profiles import load_profile
+    from guidegen.project import load_project
 
     project = load_project(REPO)
     loaded, problems = load_profile(REPO / "profiles" / "r-0142.yaml", REPO, project.settings, project.vocabulary)
     assert loaded is not None, problems
-    env = project.theme.page_environment()
-    env.filters["day"] = str
+    env = project.pages
     parts = env.from_string('{% include "_plan.html" %}{% include "_modules.html" %}{% include "_safety_plan.html" %}')
-    printed = parts.render(_context(make_guide(project, loaded), project.settings, "print"))
+    printed = parts.render(_context(make_guide(project, loaded.profile), project.settings, "print"))
     assert "<h2" in printed and "to-contents" not in printed
     web, _ = page_of(site, "r-0142")
     assert web.count('class="to-contents"') >= 3

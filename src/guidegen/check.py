@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .build import Project, load_project, make_guide
 from .content import Module, ModuleText
-from .errors import InvalidInput, Problem
-from .markdown import _LINT, html_to_text, render_markdown
-from .personalise import TemplateProblem, personalise
+from .errors import InvalidInput, Problem, Problems
+from .guide import make_guide, render_module
+from .markdown import html_to_text, worksheet_shape
 from .profiles import LoadedProfile, Profile, load_profiles
+from .project import Project, load_project
 from .readability import reading_score
-from .select import select_modules
+from .rules import select_modules
 from .settings import Settings, load_settings
 from .vocabulary import Vocabulary, load_vocabulary
 
@@ -29,19 +29,19 @@ SAMPLE_PERSON = Profile(id="sample", name="Sam")
 class CheckReport:
     """Problems and reading scores from one run of `check`."""
 
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
     grades: dict[str, float] = field(default_factory=dict)
     """Reading score per module file (FK grade for English, Fernández-Huerta ease for Spanish)."""
 
     @property
     def errors(self) -> list[Problem]:
         """Only the errors."""
-        return [p for p in self.problems if p.severity == "error"]
+        return self.problems.errors
 
     @property
     def warnings(self) -> list[Problem]:
         """Only the warnings."""
-        return [p for p in self.problems if p.severity == "warning"]
+        return self.problems.warnings
 
 
 def check(root: Path, today: date | None = None) -> CheckReport:
@@ -60,14 +60,12 @@ def check(root: Path, today: date | None = None) -> CheckReport:
         for module in select_modules(loaded.profile, project.modules):
             selected_by[module.id].append(loaded)
         try:
-            make_guide(project, loaded)
+            make_guide(project, loaded.profile)
         except InvalidInput as error:
-            for problem in error.problems:
-                if problem not in report.problems:
-                    report.problems.append(problem)
+            report.problems.extend(error.problems)
     for module in project.modules:
         _check_module(project, module, selected_by[module.id], today, report)
-    report.problems.sort(key=lambda p: (p.severity != "error", p.path, p.line or 0))
+    report.problems.sort()
     return report
 
 
@@ -96,33 +94,27 @@ def _check_profiles(root: Path, settings: Settings, vocabulary: Vocabulary, repo
     return loaded_profiles
 
 
-def _warn(report: CheckReport, where: str, line: int | None, message: str) -> None:
-    report.problems.append(Problem(where, line, message, "warning"))
-
-
 def _check_module(
     project: Project, module: Module, readers: list[LoadedProfile], today: date, report: CheckReport
 ) -> None:
     original = module.original
     limits = project.settings.check
     if not readers:
-        _warn(
-            report,
+        report.problems.warn(
             original.where,
             None,
             "no example profile gets this module: check its `when` rule, or add a profile that needs it",
         )
     if module.reviewed is None:
-        _warn(report, original.where, None, "no `reviewed:` date: add the date of the last clinical review")
+        report.problems.warn(original.where, None, "no `reviewed:` date: add the date of the last clinical review")
     elif (today - module.reviewed).days > limits.review_age_days:
-        _warn(
-            report,
+        report.problems.warn(
             original.where,
             None,
             f"last reviewed {(today - module.reviewed).days} days ago (limit {limits.review_age_days}): review it and update `reviewed:`",
         )
     if not module.sources:
-        _warn(report, original.where, None, "no `sources:`: name the public guidance this module follows")
+        report.problems.warn(original.where, None, "no `sources:`: name the public guidance this module follows")
     person = readers[0].profile if readers else SAMPLE_PERSON
     for language, text in module.texts.items():
         if text is not original:
@@ -133,15 +125,13 @@ def _check_module(
         score = reading_score(words, language)
         report.grades[text.where] = score
         if language == "es" and score < limits.min_reading_ease_es:
-            _warn(
-                report,
+            report.problems.warn(
                 text.where,
                 None,
                 f"hard to read: Fernández-Huerta reading ease {score:.1f} (lowest allowed {limits.min_reading_ease_es:g}); use shorter sentences and words",
             )
         elif language != "es" and score > limits.max_grade:
-            _warn(
-                report,
+            report.problems.warn(
                 text.where,
                 None,
                 f"hard to read: grade {score:.1f} (limit {limits.max_grade:g}); use shorter sentences and words",
@@ -149,46 +139,25 @@ def _check_module(
 
 
 def _rendered_text(project: Project, module: Module, text: ModuleText, person: Profile) -> str | None:
-    view = person.template_view()
-    try:
-        personalised = personalise(text.template, text.source.split("\n"), text.where, view)
-    except TemplateProblem:
-        return None  # already reported by the guide check
     strings = project.theme.strings[text.language]
-    body = personalised.fill(render_markdown(personalised.markdown, module=module.id, person=view, strings=strings))
-    return f"{text.title}.\n{text.front_matter.summary}\n{html_to_text(body)}"
-
-
-def worksheet_shape(source: str) -> list[list[str]]:
-    """Each worksheet as the list of its prompts' {fill= lines=} settings."""
-    shapes: list[list[str]] = []
-    inside = 0
-    for token in _LINT.parse(source):
-        if token.type == "container_worksheet_open":
-            inside += 1
-            shapes.append([])
-        elif token.type == "container_worksheet_close":
-            inside -= 1
-        elif inside and token.type == "list_item_open":
-            shapes[-1].append("")
-        elif inside and token.type == "inline" and shapes and shapes[-1]:
-            shapes[-1][-1] = " ".join(sorted(token.meta.get("directive", "").split()))
-    return shapes
+    try:
+        rendered = render_module(module, text.language, person.template_view(), strings)
+    except InvalidInput:
+        return None  # already reported by the guide check
+    return f"{text.title}.\n{text.front_matter.summary}\n{html_to_text(rendered.html)}"
 
 
 def _compare_translation(original: ModuleText, translation: ModuleText, report: CheckReport) -> None:
     a, b = original.front_matter, translation.front_matter
     for key in ("order", "when", "reviewed", "sources"):
         if getattr(a, key) != getattr(b, key):
-            _warn(
-                report,
+            report.problems.warn(
                 translation.where,
                 None,
                 f"`{key}` differs from {original.where}: a translation keeps the original's {key}",
             )
     if worksheet_shape(original.source) != worksheet_shape(translation.source):
-        _warn(
-            report,
+        report.problems.warn(
             translation.where,
             None,
             f"worksheets differ from {original.where}: keep the same worksheets, prompts and fill= settings",

@@ -26,20 +26,19 @@ _project_option = click.option(
 )
 
 
-def _fail(error: GuidegenError) -> None:
-    """Print a user's mistake without a traceback and exit with its status."""
-    problems = getattr(error, "problems", None)
-    if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        errors = sum(1 for p in problems if p.severity == "error")
-        click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
-    else:
-        click.echo(f"error: {error}", err=True)
-    sys.exit(error.exit_code)
+class GuidegenGroup(click.Group):
+    """Prints a user's mistake (a GuidegenError) without a traceback and exits with its status."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except GuidegenError as error:
+            for line in error.report():
+                click.echo(line, err=True)
+            ctx.exit(error.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuidegenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guidegen")
 def main() -> None:
     """Build personalised recovery guides (web page and PDF) from profiles and modules."""
@@ -86,23 +85,21 @@ def build(
     """
     from .build import build as run_build
 
+    if no_html and no_pdf:
+        raise UsageError("--no-html and --no-pdf together leave nothing to build")
     jobs = jobs or os.cpu_count() or 1
-    try:
-        with _progress() as on_progress:
-            report = run_build(
-                project,
-                ids,
-                out=out,
-                html=not no_html,
-                pdf=not no_pdf,
-                jobs=jobs,
-                force=force,
-                on_progress=on_progress,
-                index=index,
-            )
-    except GuidegenError as error:
-        _fail(error)
-        return
+    with _progress() as on_progress:
+        report = run_build(
+            project,
+            ids,
+            out=out,
+            html=not no_html,
+            pdf=not no_pdf,
+            jobs=jobs,
+            force=force,
+            on_progress=on_progress,
+            index=index,
+        )
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(
@@ -162,21 +159,15 @@ def check(strict: bool, project: Path) -> None:
 @_project_option
 def explain(profile_id: str, project: Path) -> None:
     """Show which modules PROFILE_ID gets, and the rule that picked or skipped each."""
-    from .build import load_project
-    from .profiles import PROFILES_DIR, load_profile
-    from .select import describe, holds, why
+    from .profiles import find_profile, load_profile
+    from .project import load_project
+    from .rules import describe, holds, why
 
-    try:
-        loaded_project = load_project(project)
-        path = project / PROFILES_DIR / f"{profile_id}.yaml"
-        if not path.is_file():
-            raise UsageError(f"no profile {PROFILES_DIR}/{profile_id}.yaml")
-        loaded, problems = load_profile(path, project, loaded_project.settings, loaded_project.vocabulary)
-        if loaded is None:
-            raise InvalidInput(problems)
-    except GuidegenError as error:
-        _fail(error)
-        return
+    path = find_profile(project, profile_id)
+    loaded_project = load_project(project)
+    loaded, problems = load_profile(path, project, loaded_project.settings, loaded_project.vocabulary)
+    if loaded is None:
+        raise InvalidInput(problems)
     person = loaded.profile
     picked = 0
     section = None
@@ -205,12 +196,14 @@ def serve(profile_id: str | None, port: int, project: Path) -> None:
     def ready(address: str) -> None:
         click.echo(f"previewing at {address} (Ctrl+C to stop); saved changes rebuild and reload the page")
 
+    if profile_id is not None:
+        from .profiles import find_profile
+
+        find_profile(project, profile_id)
     try:
         run_serve(project, profile_id, port=port, on_ready=ready)
-    except GuidegenError as error:
-        _fail(error)
     except OSError as error:
-        _fail(UsageError(f"cannot listen on port {port} ({error.strerror}); try --port"))
+        raise UsageError(f"cannot listen on port {port} ({error.strerror}); try --port") from None
     except KeyboardInterrupt:
         click.echo("stopped")
 
@@ -220,7 +213,7 @@ def serve(profile_id: str | None, port: int, project: Path) -> None:
 def init(directory: Path) -> None:
     """Make a small working project in DIRECTORY (settings, vocabulary, modules, one profile)."""
     if directory.exists() and any(directory.iterdir()):
-        _fail(UsageError(f"{directory} is not empty: choose a new folder"))
+        raise UsageError(f"{directory} is not empty: choose a new folder")
     scaffold = Path(str(resources.files("guidegen") / "scaffold"))
     shutil.copytree(scaffold, directory, dirs_exist_ok=True)
     click.echo(f"made a guidegen project in {directory}\nnext: cd {directory} && guidegen check && guidegen build")
@@ -275,17 +268,13 @@ review:
 @_project_option
 def new_profile(profile_id: str, project: Path) -> None:
     """Make profiles/PROFILE_ID.yaml with every key ready to fill in."""
-    from .profiles import ID_PATTERN, PROFILES_DIR
+    from .profiles import PROFILES_DIR, check_id, profile_paths
 
-    if not ID_PATTERN.match(profile_id):
-        _fail(
-            UsageError(
-                f"'{profile_id}' is not a valid id: use lowercase letters, digits and - (never the person's name)"
-            )
-        )
+    check_id(profile_id)
+    for existing in profile_paths(project):
+        if existing.stem == profile_id:
+            raise UsageError(f"{PROFILES_DIR}/{existing.name} already exists")
     path = project / PROFILES_DIR / f"{profile_id}.yaml"
-    if path.exists():
-        _fail(UsageError(f"{PROFILES_DIR}/{profile_id}.yaml already exists"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(PROFILE_TEMPLATE.format(id=profile_id), encoding="utf-8")
     click.echo(f"made {PROFILES_DIR}/{profile_id}.yaml: fill in name and the rest, then run guidegen check")

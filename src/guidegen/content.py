@@ -12,11 +12,11 @@ from typing import Any
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
 
-from .errors import InvalidInput, Problem, display_path
-from .personalise import TemplateProblem, compile_template, make_environment, personalise, static_problems
+from .errors import InvalidInput, Problem, Problems, display_path
+from .personalise import compile_template, make_environment, personalise, static_problems
 from .profiles import Profile
+from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text, Whole, validate
-from .select import EVERYONE, Rule, parse_rule
 from .settings import Settings
 from .vocabulary import Vocabulary
 from .yamlfile import parse_yaml
@@ -98,52 +98,44 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
 
 
 def load_module_text(
-    path: Path, project: Path, language: str, settings: Settings, vocabulary: Vocabulary, env: Any
+    path: Path, root: Path, language: str, settings: Settings, vocabulary: Vocabulary, env: Any
 ) -> tuple[ModuleText, Rule]:
-    """Read one module file: front matter validated, rule parsed, body compiled."""
-    where = display_path(path, project)
+    """Read one module file: front matter validated, rule parsed, body compiled and tried once."""
+    where = display_path(path, root)
     try:
         text = path.read_text(encoding="utf-8").lstrip("\ufeff").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise InvalidInput([Problem(where, None, "this file is not UTF-8 text")]) from None
     header, body, body_line = split_front_matter(text, where)
-    document, problems = parse_yaml(header, where, line_offset=1)
+    document, found = parse_yaml(header, where, line_offset=1)
     if document is None:
-        raise InvalidInput(problems)
+        raise InvalidInput(found)
     if document.data is None:
         raise InvalidInput([Problem(where, 2, "the front matter is empty: it needs at least title and summary")])
-    front, problems = validate(FrontMatter, document, where)
+    front, found = validate(FrontMatter, document, where)
     if front is None:
-        raise InvalidInput(problems)
+        raise InvalidInput(found)
+    problems = Problems()
     rule = EVERYONE
     if front.when is not None:
-        rule = parse_rule(front.when, ("when",), document.line, where, vocabulary, settings.languages, problems)
+        rule = parse_rule(
+            front.when, ("when",), RuleSource(where, document.line, vocabulary, settings.languages, problems)
+        )
     source = "\n" * (body_line - 1) + body
     try:
         template = compile_template(env, source, where)
-    except TemplateProblem as error:
-        problems.append(Problem(where, error.line, error.message))
-    else:
-        for found in static_problems(env, source, Profile.model_fields):
-            problems.append(Problem(where, found.line, found.message))
-        if not problems:
-            problems.extend(_trial_render(template, source, where))
-    if problems:
-        raise InvalidInput(problems)
+    except InvalidInput as error:
+        problems.extend(error.problems)
+        problems.raise_errors()
+        raise
+    problems.extend(static_problems(env, source, where, Profile.model_fields))
+    problems.raise_errors()
+    personalise(template, source, where, TRIAL_PERSON.template_view())  # runtime errors surface at load time
     return ModuleText(language, path, where, front.title, front.summary, source, template, front), rule
 
 
 TRIAL_PERSON = Profile(id="trial", name="Sam")
 """A person with every optional field empty: a module must render for them too."""
-
-
-def _trial_render(template: Template, source: str, where: str) -> list[Problem]:
-    """Render once for a person with an empty profile, so runtime errors surface at load time."""
-    try:
-        personalise(template, source.split("\n"), where, TRIAL_PERSON.template_view())
-    except TemplateProblem as error:
-        return [Problem(where, error.line, error.message)]
-    return []
 
 
 def make_module_environment(vocabulary: Vocabulary, settings: Settings) -> Any:
@@ -159,93 +151,97 @@ def make_module_environment(vocabulary: Vocabulary, settings: Settings) -> Any:
     return make_environment(labels)  # type: ignore[arg-type]  # pass_context filters get the context first
 
 
-def load_modules(project: Path, settings: Settings, vocabulary: Vocabulary) -> list[Module]:
+def load_modules(root: Path, settings: Settings, vocabulary: Vocabulary) -> list[Module]:
     """Every module of every section, in guide order; raises InvalidInput with all problems."""
     env = make_module_environment(vocabulary, settings)
-    problems: list[Problem] = []
+    problems = Problems()
     modules: list[Module] = []
     seen: dict[str, str] = {}
     for section in settings.sections:
-        folder = project / CONTENT_DIR / section
+        folder = root / CONTENT_DIR / section
         if not folder.is_dir():
-            problems.append(
-                Problem(
-                    display_path(folder, project),
-                    None,
-                    f"section '{section}' is listed in guidegen.yaml but this folder does not exist",
-                )
-            )
+            shown = display_path(folder, root)
+            problems.add(shown, None, f"section '{section}' is listed in guidegen.yaml but this folder does not exist")
             continue
-        originals: dict[str, tuple[ModuleText, Rule]] = {}
-        translations: dict[str, dict[str, ModuleText]] = {}
-        for path in sorted(folder.glob("*.md")):
-            where = display_path(path, project)
-            match = _FILE_NAME.match(path.name)
-            if not match:
-                problems.append(
-                    Problem(
-                        where,
-                        None,
-                        "a module file is named <id>.md or <id>.<language>.md, with lowercase letters, digits and -",
-                    )
-                )
-                continue
-            module_id, language = match["id"], match["lang"] or settings.default_language
-            if match["lang"] and (language not in settings.languages or language == settings.default_language):
-                problems.append(
-                    Problem(
-                        where,
-                        None,
-                        f"'{match['lang']}' is not a translation language of this site (guidegen.yaml languages: {', '.join(settings.languages)})",
-                    )
-                )
-                continue
-            try:
-                text, rule = load_module_text(path, project, language, settings, vocabulary, env)
-            except InvalidInput as error:
-                problems.extend(error.problems)
-                continue
-            if match["lang"]:
-                translations.setdefault(module_id, {})[language] = text
-            else:
-                if module_id in seen:
-                    problems.append(
-                        Problem(
-                            where,
-                            None,
-                            f"module id '{module_id}' is also used in {seen[module_id]}: ids must be unique across sections",
-                        )
-                    )
-                    continue
-                seen[module_id] = where
-                originals[module_id] = (text, rule)
-        for module_id, by_language in translations.items():
-            if module_id not in originals and not (folder / f"{module_id}.md").is_file():
-                for text in by_language.values():
-                    problems.append(
-                        Problem(
-                            text.where, None, f"translation without an original: there is no {module_id}.md beside it"
-                        )
-                    )
-        for module_id, (text, rule) in originals.items():
-            front = text.front_matter
-            modules.append(
-                Module(
-                    id=module_id,
-                    section=section,
-                    order=front.order,
-                    rule=rule,
-                    reviewed=front.reviewed,
-                    sources=front.sources,
-                    texts={settings.default_language: text, **translations.get(module_id, {})},
-                    default_language=settings.default_language,
-                )
-            )
-    if problems:
-        raise InvalidInput(problems)
+        modules.extend(_load_section(folder, section, root, settings, vocabulary, env, seen, problems))
+    problems.raise_errors()
     position = {section: index for index, section in enumerate(settings.sections)}
     modules.sort(key=lambda m: (position[m.section], m.order, m.id))
     return modules
+
+
+def _load_section(
+    folder: Path,
+    section: str,
+    root: Path,
+    settings: Settings,
+    vocabulary: Vocabulary,
+    env: Any,
+    seen: dict[str, str],
+    problems: Problems,
+) -> list[Module]:
+    """The modules of one section folder, each with its translations."""
+    originals: dict[str, tuple[ModuleText, Rule]] = {}
+    translations: dict[str, dict[str, ModuleText]] = {}
+    for path in sorted(folder.glob("*.md")):
+        where = display_path(path, root)
+        named = _module_name(path.name, where, settings, problems)
+        if named is None:
+            continue
+        module_id, language = named
+        try:
+            text, rule = load_module_text(path, root, language, settings, vocabulary, env)
+        except InvalidInput as error:
+            problems.extend(error.problems)
+            continue
+        if language != settings.default_language:
+            translations.setdefault(module_id, {})[language] = text
+        elif module_id in seen:
+            problems.add(
+                where,
+                None,
+                f"module id '{module_id}' is also used in {seen[module_id]}: ids must be unique across sections",
+            )
+        else:
+            seen[module_id] = where
+            originals[module_id] = (text, rule)
+    for module_id, by_language in translations.items():
+        if module_id not in originals and not (folder / f"{module_id}.md").is_file():
+            for text in by_language.values():
+                problems.add(text.where, None, f"translation without an original: there is no {module_id}.md beside it")
+    return [
+        Module(
+            id=module_id,
+            section=section,
+            order=text.front_matter.order,
+            rule=rule,
+            reviewed=text.front_matter.reviewed,
+            sources=text.front_matter.sources,
+            texts={settings.default_language: text, **translations.get(module_id, {})},
+            default_language=settings.default_language,
+        )
+        for module_id, (text, rule) in originals.items()
+    ]
+
+
+def _module_name(name: str, where: str, settings: Settings, problems: Problems) -> tuple[str, str] | None:
+    """(module id, language) from a file name, or None with a problem."""
+    match = _FILE_NAME.match(name)
+    if not match:
+        problems.add(
+            where, None, "a module file is named <id>.md or <id>.<language>.md, with lowercase letters, digits and -"
+        )
+        return None
+    language = match["lang"] or settings.default_language
+    if match["lang"] and (language not in settings.languages or language == settings.default_language):
+        languages = ", ".join(settings.languages)
+        problems.add(
+            where,
+            None,
+            f"'{match['lang']}' is not a translation language of this site (guidegen.yaml languages: {languages})",
+        )
+        return None
+    return match["id"], language
 
 
 def modules_by_section(modules: Sequence[Module]) -> dict[str, list[Module]]:

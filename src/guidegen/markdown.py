@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -22,6 +21,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
+from .errors import Problem
+
 CALLOUTS = ("tip", "warning", "crisis")
 FILL_FIELDS = ("reasons", "goals", "triggers", "warning_signs", "coping", "people", "care_team")
 _DIRECTIVE = re.compile(r"\s*\{\s*((?:[a-z_]+=[A-Za-z0-9_-]+\s*)+)\}\s*$")
@@ -32,14 +33,6 @@ _PLACEHOLDER = "\ue000"
 _FIELD_OPEN, _FIELD_CLOSE = "\ue002", "\ue003"
 _FIELD = re.compile(f"{_FIELD_OPEN}([^{_FIELD_CLOSE}]*){_FIELD_CLOSE}")
 DEFAULT_LINES = 3
-
-
-@dataclass(frozen=True)
-class MarkdownProblem:
-    """A breach of the module rules found in the source: line and message."""
-
-    line: int | None
-    message: str
 
 
 def _worksheet_fields(state: StateCore) -> None:
@@ -95,72 +88,79 @@ def _directive_fields(text: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in text.split())
 
 
-def lint_markdown(source: str, asset_exists: Callable[[str], bool]) -> list[MarkdownProblem]:
+def lint_markdown(source: str, where: str, asset_exists: Callable[[str], bool]) -> list[Problem]:
     """Every breach of the module rules in a module body (lines are the source's lines)."""
-    problems: list[MarkdownProblem] = []
-    tokens = _LINT.parse(source)
+    problems: list[Problem] = []
     block_line: int | None = None
-    for token in tokens:
+    for token in _LINT.parse(source):
         if token.map:
             block_line = token.map[0] + 1
-        if token.type == "html_block":
-            problems.append(
-                MarkdownProblem(
-                    block_line,
-                    "raw HTML is not allowed in modules: use Markdown (callouts with ::: tip, ::: warning ...)",
-                )
-            )
-        if token.type == "heading_open" and token.tag == "h1":
-            problems.append(
-                MarkdownProblem(block_line, "use ## for headings inside a module (the module title is the top heading)")
-            )
-        if token.type == "inline" and "directive" in token.meta:
-            fields = _directive_fields(token.meta["directive"])
-            for key, value in fields.items():
-                if key == "fill" and value not in FILL_FIELDS:
-                    problems.append(
-                        MarkdownProblem(
-                            block_line,
-                            f"worksheet: fill={value} is not a field that can pre-fill (expected one of: {', '.join(FILL_FIELDS)})",
-                        )
-                    )
-                elif key == "lines" and not (value.isdigit() and 1 <= int(value) <= 30):
-                    problems.append(MarkdownProblem(block_line, "worksheet: lines= expects a number from 1 to 30"))
-                elif key not in ("fill", "lines"):
-                    problems.append(
-                        MarkdownProblem(block_line, f"worksheet: unknown setting '{key}' (expected fill= or lines=)")
-                    )
+        messages = _block_breaches(token)
         for child in token.children or ():
-            if child.type == "html_inline":
-                problems.append(MarkdownProblem(block_line, "raw HTML is not allowed in modules: use Markdown"))
-            elif child.type == "link_open":
-                href = str(child.attrs.get("href", ""))
-                if _PLACEHOLDER in href or "{{" in href:
-                    problems.append(MarkdownProblem(block_line, "a link address may not come from the profile"))
-                elif not _LINK_OK.match(href):
-                    problems.append(
-                        MarkdownProblem(
-                            block_line, f"link to '{href}' is not allowed: use https://, tel:, mailto: or #anchor"
-                        )
-                    )
-            elif child.type == "image":
-                src = str(child.attrs.get("src", ""))
-                if _PLACEHOLDER in src or "{{" in src:
-                    problems.append(MarkdownProblem(block_line, "an image address may not come from the profile"))
-                elif _DATA_IMAGE.match(src):
-                    continue
-                elif not _ASSET.match(src):
-                    problems.append(
-                        MarkdownProblem(
-                            block_line,
-                            f"image '{src}' is not allowed: images must come from the theme's assets/ folder or a data: URL",
-                        )
-                    )
-                elif not asset_exists(src[len("assets/") :]):
-                    problems.append(
-                        MarkdownProblem(block_line, f"image '{src}' does not exist in the theme's assets/ folder")
-                    )
+            messages.extend(_inline_breaches(child, asset_exists))
+        problems.extend(Problem(where, block_line, message) for message in messages)
     return problems
+
+
+def _block_breaches(token: Token) -> list[str]:
+    """What is wrong with a block token: raw HTML, a top-level heading, worksheet settings."""
+    if token.type == "html_block":
+        return ["raw HTML is not allowed in modules: use Markdown (callouts with ::: tip, ::: warning ...)"]
+    if token.type == "heading_open" and token.tag == "h1":
+        return ["use ## for headings inside a module (the module title is the top heading)"]
+    if token.type != "inline" or "directive" not in token.meta:
+        return []
+    messages = []
+    for key, value in _directive_fields(token.meta["directive"]).items():
+        if key == "fill" and value not in FILL_FIELDS:
+            messages.append(
+                f"worksheet: fill={value} is not a field that can pre-fill (expected one of: {', '.join(FILL_FIELDS)})"
+            )
+        elif key == "lines" and not (value.isdigit() and 1 <= int(value) <= 30):
+            messages.append("worksheet: lines= expects a number from 1 to 30")
+        elif key not in ("fill", "lines"):
+            messages.append(f"worksheet: unknown setting '{key}' (expected fill= or lines=)")
+    return messages
+
+
+def _inline_breaches(child: Token, asset_exists: Callable[[str], bool]) -> list[str]:
+    """What is wrong with an inline token: raw HTML, a link or an image from where they may not come."""
+    if child.type == "html_inline":
+        return ["raw HTML is not allowed in modules: use Markdown"]
+    if child.type == "link_open":
+        href = str(child.attrs.get("href", ""))
+        if _PLACEHOLDER in href or "{{" in href:
+            return ["a link address may not come from the profile"]
+        if not _LINK_OK.match(href):
+            return [f"link to '{href}' is not allowed: use https://, tel:, mailto: or #anchor"]
+    if child.type == "image":
+        src = str(child.attrs.get("src", ""))
+        if _PLACEHOLDER in src or "{{" in src:
+            return ["an image address may not come from the profile"]
+        if _DATA_IMAGE.match(src):
+            return []
+        if not _ASSET.match(src):
+            return [f"image '{src}' is not allowed: images must come from the theme's assets/ folder or a data: URL"]
+        if not asset_exists(src[len("assets/") :]):
+            return [f"image '{src}' does not exist in the theme's assets/ folder"]
+    return []
+
+
+def worksheet_shape(source: str) -> list[list[str]]:
+    """Each worksheet as the list of its prompts' {fill= lines=} settings."""
+    shapes: list[list[str]] = []
+    inside = 0
+    for token in _LINT.parse(source):
+        if token.type == "container_worksheet_open":
+            inside += 1
+            shapes.append([])
+        elif token.type == "container_worksheet_close":
+            inside -= 1
+        elif inside and token.type == "list_item_open":
+            shapes[-1].append("")
+        elif inside and token.type == "inline" and shapes and shapes[-1]:
+            shapes[-1][-1] = " ".join(sorted(token.meta.get("directive", "").split()))
+    return shapes
 
 
 def prefill(person: Mapping[str, Any], field: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import traceback
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -20,18 +20,11 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .errors import InvalidInput, Problem
+
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 _values: ContextVar[list[str] | None] = ContextVar("guidegen_values", default=None)
-
-
-class TemplateProblem(Exception):
-    """A module template failed; carries the line and a message without profile values."""
-
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -44,10 +37,6 @@ class Personalised:
     def fill(self, rendered_html: str) -> str:
         """Put the values back into rendered HTML, escaped so they stay text."""
         return _PLACEHOLDER.sub(lambda m: html.escape(self.values[int(m.group(1))]), rendered_html)
-
-    def fill_text(self, text: str) -> str:
-        """Put the values back into plain text."""
-        return _PLACEHOLDER.sub(lambda m: self.values[int(m.group(1))], text)
 
 
 def _finalize(value: Any) -> str:
@@ -80,43 +69,32 @@ def compile_template(env: ImmutableSandboxedEnvironment, source: str, name: str)
     try:
         code = env.compile(source, name=name, filename=name)
     except TemplateSyntaxError as error:
-        raise TemplateProblem(error.lineno, f"template syntax error: {error.message}") from None
+        raise InvalidInput([Problem(name, error.lineno, f"template syntax error: {error.message}")]) from None
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
-def personalise(
-    template: Template,
-    source_lines: Sequence[str],
-    name: str,
-    person: dict[str, Any],
-    labels: Callable[[Any], Any] | None = None,
-) -> Personalised:
-    """Render a compiled module body for one person."""
+def personalise(template: Template, source: str, name: str, person: dict[str, Any]) -> Personalised:
+    """Render a compiled module body for one person; a failure is a problem naming `name` and the line."""
     values: list[str] = []
     token = _values.set(values)
     try:
-        context: dict[str, Any] = {"person": person}
-        if labels is not None:
-            context["labels"] = labels
-        markdown = template.render(context)
-    except SecurityError as error:
-        raise TemplateProblem(
-            _line(error, name),
-            f"the template tried something the sandbox does not allow ({_safe_message(str(error), source_lines)})",
-        ) from None
-    except UndefinedError as error:
-        raise TemplateProblem(
-            _line(error, name), f"undefined name in template ({_safe_message(str(error), source_lines)})"
-        ) from None
-    except TemplateError as error:
-        raise TemplateProblem(_line(error, name), f"template error ({type(error).__name__})") from None
+        markdown = template.render({"person": person})
     except Exception as error:  # noqa: BLE001 - a template can raise anything; report the line, not the value
-        raise TemplateProblem(
-            _line(error, name), f"template error ({type(error).__name__}); check the expression on this line"
-        ) from None
+        raise InvalidInput([Problem(name, _line(error, name), _render_message(error, source))]) from None
     finally:
         _values.reset(token)
     return Personalised(markdown, tuple(values))
+
+
+def _render_message(error: Exception, source: str) -> str:
+    """What went wrong in a template, in words that hold nothing from the profile."""
+    if isinstance(error, SecurityError):
+        return f"the template tried something the sandbox does not allow ({_safe_message(str(error), source)})"
+    if isinstance(error, UndefinedError):
+        return f"undefined name in template ({_safe_message(str(error), source)})"
+    if isinstance(error, TemplateError):
+        return f"template error ({type(error).__name__})"
+    return f"template error ({type(error).__name__}); check the expression on this line"
 
 
 def _line(error: BaseException, name: str) -> int | None:
@@ -126,54 +104,60 @@ def _line(error: BaseException, name: str) -> int | None:
     return getattr(error, "lineno", None)
 
 
-def _safe_message(message: str, source_lines: Sequence[str]) -> str:
+def _safe_message(message: str, source: str) -> str:
     """Keep a Jinja message only if every quoted word in it comes from the template itself."""
-    source = "\n".join(source_lines)
     quoted = re.findall(r"'([^']*)'", message)
     if all(q in source or q.endswith(" object") for q in quoted):
         return message
     return "a name used in the template is not defined"
 
 
-def static_problems(env: ImmutableSandboxedEnvironment, source: str, fields: Collection[str]) -> list[TemplateProblem]:
+def static_problems(
+    env: ImmutableSandboxedEnvironment, source: str, where: str, fields: Collection[str]
+) -> list[Problem]:
     """Mistakes visible without rendering, in every branch: unknown names, unknown person
     fields, and reaching for internals that the sandbox would refuse."""
-    problems = []
+    problems: list[Problem] = []
     tree = env.parse(source)
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     for name in sorted(meta.find_undeclared_variables(tree) - assigned - set(env.globals) - {"person"}):
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
         problems.append(
-            TemplateProblem(
-                line, f"undefined name in template: '{name}' (modules can use `person` and the `labels` filter)"
+            Problem(
+                where, line, f"undefined name in template: '{name}' (modules can use `person` and the `labels` filter)"
             )
         )
     for node in tree.find_all(nodes.Getattr):
         if node.attr.startswith("_"):
             problems.append(
-                TemplateProblem(
-                    node.lineno, f"the template tried something the sandbox does not allow (attribute '{node.attr}')"
+                Problem(
+                    where,
+                    node.lineno,
+                    f"the template tried something the sandbox does not allow (attribute '{node.attr}')",
                 )
             )
         elif isinstance(node.node, nodes.Name) and node.node.name == "person" and node.attr not in fields:
             problems.append(
-                TemplateProblem(node.lineno, f"undefined name in template: person.{node.attr} is not a profile field")
+                Problem(where, node.lineno, f"undefined name in template: person.{node.attr} is not a profile field")
             )
     for item in tree.find_all(nodes.Getitem):
         if isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str) and item.arg.value.startswith("_"):
             problems.append(
-                TemplateProblem(
-                    item.lineno, "the template tried something the sandbox does not allow (an item starting with _)"
+                Problem(
+                    where,
+                    item.lineno,
+                    "the template tried something the sandbox does not allow (an item starting with _)",
                 )
             )
     for filter_node in tree.find_all(nodes.Filter):
         if filter_node.name == "attr":
             problems.append(
-                TemplateProblem(
+                Problem(
+                    where,
                     filter_node.lineno,
                     "the template tried something the sandbox does not allow (the attr filter is not available in modules)",
                 )
             )
         elif filter_node.name not in env.filters:
-            problems.append(TemplateProblem(filter_node.lineno, f"unknown filter '{filter_node.name}'"))
+            problems.append(Problem(where, filter_node.lineno, f"unknown filter '{filter_node.name}'"))
     return problems

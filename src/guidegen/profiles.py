@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from .errors import Problem, display_path
-from .schema import Day, Flag, Frozen, Text, kind_of, validate
+from .errors import Problem, UsageError, display_path
+from .schema import Day, Flag, Frozen, Text, validate
 from .settings import Settings
 from .vocabulary import LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .yamlfile import YamlDocument, read_yaml
@@ -157,20 +157,41 @@ class LoadedProfile:
     """The file as shown in messages."""
 
 
-def profile_paths(project: Path) -> list[Path]:
+PROFILE_SUFFIXES = (".yaml", ".yml")
+
+
+def profile_paths(root: Path) -> list[Path]:
     """Every profile file, in a stable order."""
-    folder = project / PROFILES_DIR
+    folder = root / PROFILES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES and p.is_file())
+
+
+def check_id(profile_id: str) -> str:
+    """A profile id from the command line, or a usage error that does not repeat it when it is odd."""
+    if not ID_PATTERN.match(profile_id):
+        shown = f"'{profile_id}'" if len(profile_id) <= 64 and profile_id.isprintable() else "this"
+        raise UsageError(f"{shown} is not a profile id: lowercase letters, digits and - (never the person's name)")
+    return profile_id
+
+
+def find_profile(root: Path, profile_id: str) -> Path:
+    """The file of a profile named on the command line: profiles/<id>.yaml or .yml."""
+    check_id(profile_id)
+    for suffix in PROFILE_SUFFIXES:
+        path = root / PROFILES_DIR / f"{profile_id}{suffix}"
+        if path.is_file():
+            return path
+    raise UsageError(f"no profile with id {profile_id} in {PROFILES_DIR}/")
 
 
 def load_profile(
-    path: Path, project: Path, settings: Settings, vocabulary: Vocabulary
+    path: Path, root: Path, settings: Settings, vocabulary: Vocabulary
 ) -> tuple[LoadedProfile | None, list[Problem]]:
     """Read and validate one profile; problems never quote its values."""
-    where = display_path(path, project)
-    document, problems = read_yaml(path, project)
+    where = display_path(path, root)
+    document, problems = read_yaml(path, root)
     if document is None:
         return None, problems
     profile, problems = validate(Profile, document, where)
@@ -226,16 +247,11 @@ def _check_terms(
 
 
 def load_profiles(
-    project: Path, settings: Settings, vocabulary: Vocabulary, ids: Sequence[str] = ()
+    root: Path, settings: Settings, vocabulary: Vocabulary, ids: Sequence[str] = ()
 ) -> Iterator[tuple[LoadedProfile | None, list[Problem]]]:
     """Stream profiles one at a time (memory stays flat for thousands of them)."""
     wanted = set(ids)
-    for path in profile_paths(project):
+    for path in profile_paths(root):
         if wanted and path.stem not in wanted:
             continue
-        yield load_profile(path, project, settings, vocabulary)
-
-
-def describe_kind(value: Any) -> str:
-    """Kind of a value, for messages that must not show it."""
-    return kind_of(value)
+        yield load_profile(path, root, settings, vocabulary)

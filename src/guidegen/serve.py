@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .build import build
 from .errors import GuidegenError
-from .profiles import ID_PATTERN, PROFILES_DIR, profile_paths
+from .profiles import PROFILES_DIR, check_id, profile_paths
 from .settings import SETTINGS_FILE
 
 RELOAD_SCRIPT = """\
@@ -150,8 +150,8 @@ def serve(
 ) -> None:
     """Serve a live preview until interrupted. `changes` yields once per batch of saved files
     (watchfiles by default)."""
-    if profile is not None and not ID_PATTERN.match(profile):
-        raise GuidegenError(f"'{profile}' is not a profile id")
+    if profile is not None:
+        check_id(profile)
     out = Path(tempfile.mkdtemp(prefix="guidegen-preview-"))
     preview = Preview(root, out, profile)
     preview.rebuild()

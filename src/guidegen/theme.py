@@ -10,10 +10,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import jinja2
+from babel.dates import format_date
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from .errors import InvalidInput, Problem, display_path
 from .settings import Settings
@@ -25,7 +30,7 @@ STRINGS_FILE = "strings.yaml"
 
 def default_theme_dir() -> Path:
     """The theme that ships with guidegen."""
-    return Path(str(resources.files("guidegen") / "theme"))
+    return Path(str(resources.files("guidegen") / "default_theme"))
 
 
 def font_dir() -> Path:
@@ -47,8 +52,9 @@ class Theme:
     """Every asset by its path under assets/ (e.g. 'guide.css', 'fonts/x.ttf'), first folder wins."""
 
     def page_environment(self) -> jinja2.Environment:
-        """Jinja2 for page templates: autoescaped, strict about undefined names."""
-        return jinja2.Environment(
+        """Jinja2 for page templates: autoescaped, strict about undefined names, with the
+        theme's filters registered once for every guide."""
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -56,16 +62,25 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        env.filters["day"] = format_day
+        env.filters["css_string"] = css_string
+        return env
 
     def asset_exists(self, relative: str) -> bool:
         """Whether assets/<relative> exists in the theme."""
         return relative in self.assets
 
-    def asset_roots(self) -> tuple[tuple[str, Path], ...]:
-        """(prefix under assets/, folder) pairs: the only places the PDF renderer may read."""
-        roots = [("", d / "assets") for d in self.dirs if (d / "assets").is_dir()]
-        roots.append(("fonts/", font_dir()))
-        return tuple(roots)
+
+@pass_context
+def format_day(context: Context, value: date | None, style: str = "long") -> str:
+    """A date in the page's language (`lang` in its context), e.g. 15 de diciembre de 2026."""
+    return "" if value is None else format_date(value, format=style, locale=context["lang"])
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal for a page template's <style> (UI strings in @page content)."""
+    escaped = "".join(c if c.isalnum() or c in " .,:;!?'()-" else f"\\{ord(c):x} " for c in value)
+    return Markup(f'"{escaped}"')
 
 
 def theme_folders(project: Path) -> tuple[Path, ...]:

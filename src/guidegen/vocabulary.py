@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .errors import InvalidInput, Problem, display_path
+from .errors import InvalidInput, Problem, Problems, display_path
 from .settings import Settings
-from .yamlfile import read_yaml
+from .yamlfile import YamlDocument, read_yaml
 
 VOCABULARY_FILE = Path("content") / "vocabulary.yaml"
 
@@ -27,10 +28,6 @@ class Vocabulary:
 
     fields: Mapping[str, Mapping[str, Mapping[str, str]]]
     """field -> term -> language -> label."""
-    path: str
-    """Where it was read from, for messages."""
-    lines: Mapping[tuple[str, ...], int]
-    """Line of each field and term in the file."""
 
     def terms(self, field: str) -> tuple[str, ...]:
         """The terms allowed in `field`, in the order the file declares them."""
@@ -49,66 +46,63 @@ class Vocabulary:
         return [self.label(term, language, fallback) for term in terms]
 
 
-def load_vocabulary(project: Path, settings: Settings) -> Vocabulary:
+def load_vocabulary(root: Path, settings: Settings) -> Vocabulary:
     """Read content/vocabulary.yaml; every term needs a label in every language of the site."""
-    path = project / VOCABULARY_FILE
-    where = display_path(path, project)
+    path = root / VOCABULARY_FILE
+    where = display_path(path, root)
     if not path.is_file():
         raise InvalidInput([Problem(where, None, "the vocabulary file is missing")])
-    document, problems = read_yaml(path, project)
+    document, found = read_yaml(path, root)
     if document is None:
-        raise InvalidInput(problems)
-    data = document.data
-    if not isinstance(data, dict):
+        raise InvalidInput(found)
+    if not isinstance(document.data, dict):
         raise InvalidInput([Problem(where, 1, "expected a mapping of fields to terms")])
+    problems = Problems()
     fields: dict[str, dict[str, dict[str, str]]] = {}
     seen: dict[str, str] = {}
-    for field, terms in data.items():
+    for field, terms in document.data.items():
         line = document.line((field,))
         if field not in TERM_FIELDS:
-            problems.append(
-                Problem(
-                    where,
-                    line,
-                    f"'{field}' is not a profile field that takes terms (expected one of: {', '.join(TERM_FIELDS)})",
-                )
+            expected = ", ".join(TERM_FIELDS)
+            problems.add(
+                where, line, f"'{field}' is not a profile field that takes terms (expected one of: {expected})"
             )
-            continue
-        if not isinstance(terms, dict) or not terms:
-            problems.append(Problem(where, line, f"{field}: expected a mapping of terms to labels"))
-            continue
-        fields[field] = {}
-        for term, labels in terms.items():
-            term_line = document.line((field, term))
-            if not _TERM.match(term):
-                problems.append(Problem(where, term_line, f"{field}.{term}: a term is lowercase letters, digits and _"))
-                continue
-            if term in seen:
-                problems.append(
-                    Problem(
-                        where,
-                        term_line,
-                        f"{field}.{term}: this term is already declared under '{seen[term]}'; terms must be unique",
-                    )
-                )
-                continue
+        elif not isinstance(terms, dict) or not terms:
+            problems.add(where, line, f"{field}: expected a mapping of terms to labels")
+        else:
+            fields[field] = _read_terms(field, terms, document, where, settings, seen, problems)
+    problems.raise_errors()
+    return Vocabulary(fields=fields)
+
+
+def _read_terms(
+    field: str,
+    terms: dict[str, Any],
+    document: YamlDocument,
+    where: str,
+    settings: Settings,
+    seen: dict[str, str],
+    problems: Problems,
+) -> dict[str, dict[str, str]]:
+    """The terms of one field with their labels; terms are unique across fields."""
+    result: dict[str, dict[str, str]] = {}
+    for term, labels in terms.items():
+        line = document.line((field, term))
+        if not _TERM.match(term):
+            problems.add(where, line, f"{field}.{term}: a term is lowercase letters, digits and _")
+        elif term in seen:
+            problems.add(
+                where, line, f"{field}.{term}: this term is already declared under '{seen[term]}'; terms must be unique"
+            )
+        elif not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
+            problems.add(where, line, f"{field}.{term}: expected labels like {{en: Alcohol, es: Alcohol}}")
+        else:
             seen[term] = field
-            if not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
-                problems.append(
-                    Problem(where, term_line, f"{field}.{term}: expected labels like {{en: Alcohol, es: Alcohol}}")
-                )
-                continue
             missing = [lang for lang in settings.languages if lang not in labels]
             if missing:
-                problems.append(
-                    Problem(
-                        where,
-                        term_line,
-                        f"{field}.{term}: no label for {', '.join(missing)} (every language in guidegen.yaml needs one)",
-                    )
+                languages = ", ".join(missing)
+                problems.add(
+                    where, line, f"{field}.{term}: no label for {languages} (every language in guidegen.yaml needs one)"
                 )
-            fields[field][term] = {lang: label.strip() for lang, label in labels.items()}
-    if problems:
-        raise InvalidInput(problems)
-    lines = {tuple(str(k) for k in key): line for key, line in document.lines.items()}
-    return Vocabulary(fields=fields, path=where, lines=lines)
+            result[term] = {lang: label.strip() for lang, label in labels.items()}
+    return result

@@ -1,20 +1,23 @@
 """What the last build used, so the next build renders only what changed.
 
-The manifest (site/.guidegen-manifest.json) records a hash of every shared input (settings,
-vocabulary, theme, guidegen's version), of every module file, and per guide: its profile file's
-hash, a key over everything the guide used, and which output files that key produced. It holds
-ids and hashes only, never a profile's values.
+The manifest records a hash of every shared input (settings, vocabulary, theme, guidegen's
+version), of every module file, and per guide: its profile file's hash, a key over everything
+the guide used, and which output files that key produced. It holds ids and hashes only, never
+a profile's values. `is_current` is the one place that decides whether a guide is unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .settings import SETTINGS_FILE
+from .theme import theme_fingerprint
+from .vocabulary import VOCABULARY_FILE
 
 MANIFEST_FILE = ".guidegen-manifest.json"
 FORMAT = 1
@@ -33,6 +36,23 @@ def digest(*parts: bytes | str) -> str:
 def file_digest(path: Path) -> str:
     """Hash of a file's bytes."""
     return digest(path.read_bytes())
+
+
+def shared_digest(root: Path, theme_dirs: tuple[Path, ...]) -> str:
+    """Hash of the inputs every guide uses: guidegen's version, settings, vocabulary and theme."""
+    settings = (root / SETTINGS_FILE).read_bytes()
+    vocabulary = (root / VOCABULARY_FILE).read_bytes()
+    return digest(__version__, settings, vocabulary, theme_fingerprint(theme_dirs))
+
+
+def module_file_digests(files: Iterable[tuple[str, Path]]) -> dict[str, str]:
+    """Hash of every module file by its relative path."""
+    return {name: file_digest(path) for name, path in files}
+
+
+def guide_key(shared: str, profile: str, used: Mapping[str, str]) -> str:
+    """The key of one guide: shared inputs, its profile, and each selected module as used."""
+    return digest(shared, profile, *(f"{mid}={h}" for mid, h in used.items()))
 
 
 @dataclass(frozen=True)
@@ -87,17 +107,31 @@ class Manifest:
         }
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
+    def inputs_unchanged(self, shared: str, modules: Mapping[str, str]) -> bool:
+        """Whether the shared inputs and every module file are as the last build found them."""
+        return bool(self.guides) and self.shared == shared and self.modules == modules
 
-def shared_digest(settings_file: Path, vocabulary_file: Path, theme_fingerprint: str) -> str:
-    """Hash of the inputs every guide uses."""
-    return digest(__version__, settings_file.read_bytes(), vocabulary_file.read_bytes(), theme_fingerprint)
+    def is_current(
+        self,
+        guide_id: str,
+        outputs: Iterable[str],
+        folder: Path,
+        *,
+        profile: str,
+        inputs_unchanged: bool,
+        key: Callable[[], str] | None,
+    ) -> bool:
+        """Whether a guide's files are there and made from the inputs it would use now.
 
-
-def module_file_digests(files: Iterable[tuple[str, Path]]) -> dict[str, str]:
-    """Hash of every module file by its relative path."""
-    return {name: file_digest(path) for name, path in files}
-
-
-def guide_key(shared: str, profile: str, used: Mapping[str, str]) -> str:
-    """The key of one guide: shared inputs, its profile, and each selected module as used."""
-    return digest(shared, profile, *(f"{mid}={h}" for mid, h in used.items()))
+        When no shared input or module file changed, an unchanged profile is enough; otherwise
+        the guide's key (what it uses from the modules it selects) decides. `key` is None when
+        the project is not loaded: then only the first rule can say yes."""
+        record = self.guides.get(guide_id)
+        wanted = tuple(outputs)
+        if record is None or not set(wanted) <= set(record.outputs):
+            return False
+        if not all((folder / name).is_file() for name in wanted):
+            return False
+        if inputs_unchanged and record.profile == profile:
+            return True
+        return key is not None and record.key == key()
