@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from guidegen.build import build
 from guidegen.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE_DATE = "1795000000"
+"""SOURCE_DATE_EPOCH for the example site: 2026-11-18, so cover dates never change."""
 
 
 @pytest.fixture
@@ -47,3 +52,26 @@ def run() -> Callable[..., Result]:
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A fresh copy of the small fixture project (tests/fixtures/mini: two people, three modules)."""
+    return Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The example project's web guides (no PDFs) with the staff index, built once per test run."""
+    out = tmp_path_factory.mktemp("example-site")
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EXAMPLE_DATE
+    try:
+        report = build(REPO, out=out, pdf=False, index=True)
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+    assert report.problems == []
+    yield out

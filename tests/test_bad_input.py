@@ -7,13 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cases import FIXTURES, Case, read_cases
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Path:
-    """The small fixture project."""
-    return Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
+from cases import Case, read_cases
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -21,7 +21,6 @@ import pytest
 import yaml
 
 from conftest import REPO
-from guidegen.build import build
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +43,8 @@ DOCS_IMAGES = REPO / "docs" / "images"
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example web guides, built once (no PDFs: the browser tests need none)."""
-    out = tmp_path_factory.mktemp("browser-site")
-    report = build(REPO, out=out, pdf=False, index=True)
-    assert report.problems == []
-    return out
+def site(example_site: Path) -> Path:
+    return example_site
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +62,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport=PHONE,
+            viewport=PHONE,  # type: ignore[arg-type]  # a plain dict with width and height
         )
         yield context
         context.close()
@@ -90,8 +85,12 @@ class Visit:
         self.errors: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("requestfailed", lambda request: self.failed.append(f"{request.url} {request.failure}"))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("console", self.console)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
 
     def open(self, url: str, viewport: dict[str, int] = PHONE, scheme: str = "light") -> Any:
         self.page.set_viewport_size(viewport)

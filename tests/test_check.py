@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
-import pytest
-
-from cases import FIXTURES
 from guidegen.check import check
 from guidegen.markdown import worksheet_shape
 from guidegen.readability import fernandez_huerta, flesch_kincaid_grade
@@ -18,11 +14,6 @@ HARD = (
     "interventions, practitioners increasingly acknowledge that individualized therapeutic "
     "configurations substantially ameliorate longitudinal outcomes among heterogeneous populations."
 )
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
 
 
 def warnings_for(root: Path, name: str) -> list[str]:

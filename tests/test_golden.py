@@ -11,26 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from guidegen.build import build
-
 GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = "1795000000"  # 2026-11-18: the cover date is fixed
-    try:
-        report = build(REPO, out=out, pdf=False)
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-    assert report.problems == []
-    return out
+@pytest.fixture
+def built(example_site: Path) -> Path:
+    return example_site
 
 
 def example_ids() -> list[str]:
@@ -50,3 +37,23 @@ def test_web_guide_matches_golden(built: Path, profile_id: str) -> None:
 
 def test_every_golden_has_a_profile() -> None:
     assert sorted(p.stem for p in GOLDEN.glob("*.html")) == example_ids()
+
+
+def test_print_html_matches_golden(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTML that WeasyPrint lays out for one example guide, before any PDF is made."""
+    from conftest import EXAMPLE_DATE
+    from guidegen.guide import make_guide
+    from guidegen.pages import render_print
+    from guidegen.project import load_project, valid_profiles
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EXAMPLE_DATE)
+    project = load_project(REPO)
+    loaded = next(iter(valid_profiles(project, ["r-0142"])))
+    fresh = render_print(make_guide(project, loaded.profile), project.settings, project.pages)
+    golden = GOLDEN / "print" / "r-0142.html"
+    if os.environ.get("GUIDEGEN_REGENERATE"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(fresh, encoding="utf-8")
+    assert fresh == golden.read_text(encoding="utf-8"), (
+        "the print HTML differs from its golden (regenerate if intended)"
+    )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from cases import FIXTURES
 from guidegen.build import build
 
 EXTRA = """id: {id}
@@ -19,8 +17,9 @@ review: {{next: 2026-12-01}}
 
 
 @pytest.fixture
-def mini(tmp_path: Path) -> Path:
-    root = Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
+def mini(mini: Path) -> Path:
+    """The small project with three more people."""
+    root = mini
     for number, substance in ((3, "opioids"), (4, "cannabis"), (5, "opioids")):
         (root / "profiles" / f"p-00{number}.yaml").write_text(EXTRA.format(id=f"p-00{number}", substance=substance))
     return root
@@ -122,6 +121,7 @@ def test_an_invalid_profile_keeps_its_previous_guide_and_is_retried(mini: Path) 
     assert html_build(mini).built == []  # back to what was built: nothing to render
 
 
+@pytest.mark.pdf
 def test_html_only_then_full_build_renders_only_the_missing_pdfs(mini: Path) -> None:
     html_build(mini, ids=["p-001"])
     report = build(mini, ids=["p-001"])

@@ -437,7 +437,7 @@ def test_tagged_pdf_ua_with_the_guide_language(who: str, language: str, request:
 
 
 def test_metadata_is_neutral_and_holds_no_profile_values(avery: Built) -> None:
-    info = dict(avery.reader.metadata)
+    info = dict(avery.reader.metadata or {})
     assert info["/Title"] == "My Recovery Guide"
     assert info["/Author"] == "Riverside Recovery Services"
     assert info["/CreationDate"] == info["/ModDate"] == "D:20260914"  # the latest review, not the clock

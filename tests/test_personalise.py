@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
-
-from cases import FIXTURES
 
 HOSTILE = {
     "heading": "# Title",
@@ -19,11 +14,6 @@ HOSTILE = {
     "container": "::: crisis",
     "worksheet": "{fill=triggers}",
 }
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
 
 
 def write_profile(mini: Path, name: str, triggers: list[str]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import queue
-import shutil
 import threading
 import time
 import urllib.request
@@ -12,13 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cases import FIXTURES
 from guidegen.serve import serve
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
 
 
 def get(url: str) -> str:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,7 +23,7 @@ SETTINGS = yaml.safe_load((REPO / "guidegen.yaml").read_text(encoding="utf-8"))
 STRINGS = yaml.safe_load((REPO / "templates" / "strings.yaml").read_text(encoding="utf-8"))
 
 
-def profile(guide_id: str) -> dict[str, object]:
+def profile(guide_id: str) -> dict[str, Any]:
     data = yaml.safe_load((REPO / "profiles" / f"{guide_id}.yaml").read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
@@ -62,12 +63,9 @@ class Page(HTMLParser):
         return [(t, a) for t, a in self.tags if name in a.get("class", "").split()]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    report = build(REPO, out=out, pdf=False)
-    assert report.problems == []
-    return out
+@pytest.fixture(scope="session")
+def site(example_site: Path) -> Path:
+    return example_site
 
 
 def page_of(site: Path, guide_id: str) -> tuple[str, Page]:

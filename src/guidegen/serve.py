@@ -103,34 +103,45 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 self.static(path)
 
         def chooser(self) -> str:
-            ids = [p.stem for p in profile_paths(preview.root)]
-            if preview.profile:
-                ids = [preview.profile]
-            links = "".join(f'<li><a href="/{html.escape(i)}/">{html.escape(i)}</a></li>' for i in ids)
-            return (
-                '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>guidegen preview</title></head>'
-                f"<body><h1>Preview as</h1><ul>{links}</ul>"
-                '<script src="/__preview/reload.js"></script></body></html>'
-            )
+            return chooser_page(preview)
 
         def static(self, path: str) -> None:
-            parts = [p for p in path.split("/") if p]
-            if path.endswith("/"):
-                parts.append("index.html")
-            target = (preview.out.joinpath(*parts)).resolve()
-            if not parts or not target.is_relative_to(preview.out.resolve()) or not target.is_file():
+            found = preview_file(preview.out, path)
+            if found is None:
                 self.send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
-                return
-            body = target.read_bytes()
-            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            if target.name == "index.html":
-                page = _CSP.sub("", body.decode("utf-8"))
-                page = page.replace("</body>", '<script src="/__preview/reload.js"></script></body>')
-                body = page.encode("utf-8")
-                kind = "text/html; charset=utf-8"
-            self.send(body, kind)
+            else:
+                self.send(*found)
 
     return Handler
+
+
+def chooser_page(preview: Preview) -> str:
+    """The preview's first page: which person to preview as."""
+    ids = [preview.profile] if preview.profile else [p.stem for p in profile_paths(preview.root)]
+    links = "".join(f'<li><a href="/{html.escape(i)}/">{html.escape(i)}</a></li>' for i in ids)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>guidegen preview</title></head>'
+        f"<body><h1>Preview as</h1><ul>{links}</ul>"
+        '<script src="/__preview/reload.js"></script></body></html>'
+    )
+
+
+def preview_file(out: Path, path: str) -> tuple[bytes, str] | None:
+    """A built file and its type, with the reload script in pages; None outside the output folder."""
+    parts = [p for p in path.split("/") if p]
+    if path.endswith("/"):
+        parts.append("index.html")
+    target = (out.joinpath(*parts)).resolve()
+    if not parts or not target.is_relative_to(out.resolve()) or not target.is_file():
+        return None
+    body = target.read_bytes()
+    kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    if target.name == "index.html":
+        page = _CSP.sub("", body.decode("utf-8"))
+        page = page.replace("</body>", '<script src="/__preview/reload.js"></script></body>')
+        body = page.encode("utf-8")
+        kind = "text/html; charset=utf-8"
+    return body, kind
 
 
 def watched_paths(root: Path) -> list[Path]:

@@ -20,7 +20,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from .errors import InvalidInput, Problem, display_path
+from .errors import Problems, display_path
 from .settings import Settings
 from .yamlfile import read_yaml
 
@@ -103,60 +103,50 @@ def theme_fingerprint(dirs: tuple[Path, ...]) -> str:
     return digest.hexdigest()[:32]
 
 
-def load_theme(project: Path, settings: Settings) -> Theme:
+def load_theme(root: Path, settings: Settings) -> Theme:
     """The project's templates/ (if any) over the default theme; every language needs its strings."""
-    unique = list(theme_folders(project))
-    problems: list[Problem] = []
+    folders = theme_folders(root)
+    problems = Problems()
+    strings = _read_strings(folders, root, problems)
+    default = strings.get("en", {})
+    where = f"{TEMPLATES_DIR}/{STRINGS_FILE}"
+    for language in settings.languages:
+        if language not in strings:
+            problems.add(where, None, f"no UI strings for '{language}': add a '{language}:' block to {where}")
+        elif missing := sorted(set(default) - set(strings[language])):
+            problems.add(where, None, f"'{language}' lacks strings: {', '.join(missing)}")
+    problems.raise_errors()
+    assets: dict[str, Path] = {}
+    for folder in folders:
+        base = folder / "assets"
+        for path in sorted(base.rglob("*")) if base.is_dir() else ():
+            if path.is_file():
+                assets.setdefault(str(path.relative_to(base)), path)
+    for path in sorted(font_dir().glob("*.ttf")):
+        assets.setdefault(f"fonts/{path.name}", path)
+    return Theme(dirs=folders, strings=strings, assets=assets)
+
+
+def _read_strings(folders: tuple[Path, ...], root: Path, problems: Problems) -> dict[str, dict[str, str]]:
+    """UI strings per language: the default theme's, then the project's over them, string by string."""
     strings: dict[str, dict[str, str]] = {}
-    for folder in reversed(unique):
+    for folder in reversed(folders):
         path = folder / STRINGS_FILE
         if not path.is_file():
             continue
-        document, found = read_yaml(path, project)
+        document, found = read_yaml(path, root)
         problems.extend(found)
         if document is None:
             continue
+        where = display_path(path, root)
         if not isinstance(document.data, dict):
-            problems.append(Problem(display_path(path, project), 1, "expected a mapping of languages to strings"))
+            problems.add(where, 1, "expected a mapping of languages to strings")
             continue
         for language, texts in document.data.items():
             if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
-                problems.append(
-                    Problem(
-                        display_path(path, project),
-                        document.line((language,)),
-                        f"{language}: expected a mapping of string names to text",
-                    )
+                problems.add(
+                    where, document.line((language,)), f"{language}: expected a mapping of string names to text"
                 )
-                continue
-            strings.setdefault(language, {}).update(texts)
-    default = strings.get("en", {})
-    for language in settings.languages:
-        if language not in strings:
-            problems.append(
-                Problem(
-                    TEMPLATES_DIR + "/" + STRINGS_FILE,
-                    None,
-                    f"no UI strings for '{language}': add a '{language}:' block to templates/strings.yaml",
-                )
-            )
-        else:
-            missing = sorted(set(default) - set(strings[language]))
-            if missing:
-                problems.append(
-                    Problem(
-                        TEMPLATES_DIR + "/" + STRINGS_FILE, None, f"'{language}' lacks strings: {', '.join(missing)}"
-                    )
-                )
-    if problems:
-        raise InvalidInput(problems)
-    assets: dict[str, Path] = {}
-    for folder in unique:
-        base = folder / "assets"
-        if base.is_dir():
-            for path in sorted(base.rglob("*")):
-                if path.is_file():
-                    assets.setdefault(str(path.relative_to(base)), path)
-    for path in sorted(font_dir().glob("*.ttf")):
-        assets.setdefault(f"fonts/{path.name}", path)
-    return Theme(dirs=tuple(unique), strings=strings, assets=assets)
+            else:
+                strings.setdefault(language, {}).update(texts)
+    return strings
