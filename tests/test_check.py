@@ -118,7 +118,7 @@ def test_the_starter_library_is_complete(repo: Path) -> None:
         for s in ("welcome", "therapies", "coping", "support", "mental-health", "safety")
     }
     assert sum(counts.values()) >= 36
-    for section in ("welcome", "coping", "safety"):
+    for section in ("welcome", "coping", "support", "mental-health", "safety"):
         for path in (repo / "content" / section).glob("*.md"):
             if "." not in path.stem:
                 assert path.with_suffix(".es.md").is_file(), f"{path.name} has no Spanish translation"
