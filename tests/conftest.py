@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -12,6 +13,8 @@ from click.testing import CliRunner, Result
 
 from guidegen.build import build
 from guidegen.cli import main
+from guidegen.seal import unseal
+from guidegen.state import Link, ProjectState
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -62,16 +65,47 @@ def mini(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The example project's web guides (no PDFs) with the staff index, built once per test run."""
-    out = tmp_path_factory.mktemp("example-site")
+    """A copy of the example project with its web guides (no PDFs) and the staff index, built
+    once per test run; the guides are in <copy>/site, the state in <copy>/.guidegen."""
+    root = copy_project(tmp_path_factory.mktemp("example") / "project")
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = EXAMPLE_DATE
     try:
-        report = build(REPO, out=out, pdf=False, index=True)
+        report = build(root, pdf=False, index=True)
     finally:
         if previous is None:
             del os.environ["SOURCE_DATE_EPOCH"]
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
     assert report.problems == []
-    yield out
+    yield root
+
+
+def link_of(root: Path, guide_id: str) -> Link:
+    """A person's slug and key, from the project state."""
+    return ProjectState(root).links()[guide_id]
+
+
+def folder_of(root: Path, guide_id: str, out: Path | None = None) -> Path:
+    """A person's web guide folder: site/<slug> (or <out>/<slug>)."""
+    return (out or root / "site") / link_of(root, guide_id).slug
+
+
+def page_html(root: Path, guide_id: str, out: Path | None = None) -> str:
+    """A person's web guide as they read it: opened with their key when it is sealed."""
+    text = (folder_of(root, guide_id, out) / "index.html").read_text(encoding="utf-8")
+    return opened(text, link_of(root, guide_id).key)
+
+
+def opened(page: str, key: str) -> str:
+    """The guide inside a sealed page (the page itself when it is not sealed)."""
+    start = page.find('<script type="application/octet-stream" id="sealed-guide">')
+    if start < 0:
+        return page
+    body = page[page.index(">", start) + 1 : page.index("</script>", start)]
+    return unseal(key, base64.b64decode(body)).decode("utf-8")
+
+
+def pdf_of(root: Path, guide_id: str) -> Path:
+    """A person's print guide for staff: print/<id>.pdf."""
+    return root / "print" / f"{guide_id}.pdf"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cases import Case, read_cases
+from conftest import folder_of
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -23,9 +24,9 @@ def test_bad_profile_is_reported_and_others_still_build(case: Case, mini: Path, 
     assert case.expect["message"] in result.stderr
     assert "SECRET" not in result.output + result.stderr
     assert "Traceback" not in result.output + result.stderr
-    assert not (mini / "site" / "r-bad").exists()
-    assert (mini / "site" / "p-001" / "index.html").is_file()
-    assert (mini / "site" / "p-002" / "index.html").is_file()
+    assert not folder_of(mini, "r-bad").exists()
+    assert (folder_of(mini, "p-001") / "index.html").is_file()
+    assert (folder_of(mini, "p-002") / "index.html").is_file()
 
 
 @pytest.mark.parametrize("case", read_cases("bad_profiles.txt"), ids=lambda c: c.title)

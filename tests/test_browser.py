@@ -11,7 +11,7 @@ tests/test_browser.py -k screenshots rewrites docs/images/web-phone.png and web-
 
 from __future__ import annotations
 
-import json
+import base64
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, link_of
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,8 @@ DOCS_IMAGES = REPO / "docs" / "images"
 
 @pytest.fixture(scope="session")
 def site(example_site: Path) -> Path:
-    return example_site
+    """The example project's published folder."""
+    return example_site / "site"
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +97,10 @@ class Visit:
         self.page.set_viewport_size(viewport)
         self.page.emulate_media(media="screen", color_scheme=scheme, reduced_motion="reduce")
         self.page.goto(url)
+        # A private guide opens itself (WebCrypto is asynchronous), or keeps its plain note.
+        self.page.wait_for_function(
+            "!document.getElementById('sealed-guide') || document.documentElement.classList.contains('sealed-closed')"
+        )
         self.page.evaluate("document.fonts.ready")
         return self.page
 
@@ -123,8 +128,14 @@ def guide(request: pytest.FixtureRequest, site: Path, chromium: Any) -> Iterator
     tab.page.close()
 
 
-def guide_url(site: Path, guide_id: str) -> str:
-    return (site / guide_id / "index.html").as_uri()
+def guide_url(site: Path, guide_id: str, key: str | None = "") -> str:
+    """A person's private link, as a file address: their folder, with their key in the fragment
+    (`key=None`: no key; any other text: that key)."""
+    link = link_of(site.parent, guide_id)
+    address = (site / link.slug / "index.html").as_uri()
+    if key is None:
+        return address
+    return f"{address}#k={key or link.key}"
 
 
 def axe_violations(page: Any, axe_source: str) -> list[str]:
@@ -164,7 +175,7 @@ def test_axe_finds_no_violation_in_dark_mode_on_a_desktop(
 
 
 def test_axe_finds_no_violation_on_the_staff_index(site: Path, visit: Visit, axe_source: str) -> None:
-    page = visit.open((site / "index.html").as_uri())
+    page = visit.open((site.parent / "print" / "index.html").as_uri())
     assert axe_violations(page, axe_source) == []
     assert page.locator("a").count() == len(PROFILES)
 
@@ -294,8 +305,11 @@ def test_worksheet_answers_survive_a_reload_and_stay_in_their_guide(site: Path, 
     assert page.locator(f"#{first_id}").input_value() == answer
     assert page.locator(f"#{second_id}").input_value() == second_before
     stored = page.evaluate("Object.keys(localStorage)")
-    assert stored == [f"guidegen:{guide_id}:{first_id}"], "only the changed answer is kept, under this guide"
-    assert json.loads(page.evaluate("k => localStorage.getItem(k)", stored[0]))["v"] == answer
+    folder = page.evaluate("location.pathname").removesuffix("index.html")
+    assert stored == [f"guidegen:{folder}:{first_id}"], "only the changed answer is kept, under this guide"
+    kept = page.evaluate("k => localStorage.getItem(k)", stored[0])
+    assert kept.startswith("s:") and "Dana" not in kept and "walk" not in kept, "the answer is sealed with the key"
+    assert "Dana" not in base64.b64decode(kept[2:]).decode("latin-1")
 
     # Another person's guide on the same device does not show it.
     other = next(g for g in PROFILES if g != guide_id)
@@ -340,3 +354,23 @@ def test_screenshots_at_phone_and_desktop_width(site: Path, visit: Visit, tmp_pa
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
         for name, path in shots.items():
             (DOCS_IMAGES / f"web-{name}.png").write_bytes(path.read_bytes())
+
+
+@pytest.mark.parametrize("key", [None, "A" * 43, "not-a-key"], ids=["no key", "wrong key", "broken key"])
+def test_without_the_right_key_the_page_shows_only_help_and_a_note(
+    site: Path, visit: Visit, axe_source: str, key: str | None
+) -> None:
+    page = visit.open(guide_url(site, "r-0142", key))
+    assert page.evaluate("document.documentElement.classList.contains('sealed-closed')")
+    text = page.locator("body").inner_text()
+    assert "Help right now" in text and "988" in text and "ask your care team for your link" in text
+    assert "Sam" not in text and "My plan" not in text
+    assert visit.errors == [] and visit.failed == []
+    assert axe_violations(page, axe_source) == []
+
+
+def test_the_right_key_opens_the_guide_in_its_language(site: Path, visit: Visit) -> None:
+    page = visit.open(guide_url(site, "r-0201"))
+    assert page.evaluate("document.documentElement.lang") == "es"
+    assert page.locator("#my-plan").count() == 1 and page.locator("#sealed-guide").count() == 0
+    assert visit.errors == []

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import folder_of, pdf_of
 from guidegen.build import build
 
 EXTRA = """id: {id}
@@ -91,32 +92,32 @@ def test_deleted_profile_is_removed_and_nothing_else(mini: Path) -> None:
     (mini / "profiles" / "p-004.yaml").unlink()
     report = html_build(mini)
     assert report.removed == ["p-004"] and report.built == []
-    assert not (mini / "site" / "p-004").exists()
-    assert (mini / "site" / "p-003" / "index.html").is_file()
-    assert "p-004" not in (mini / "site" / ".guidegen-manifest.json").read_text()
+    assert not folder_of(mini, "p-004").exists()
+    assert (folder_of(mini, "p-003") / "index.html").is_file()
+    assert "p-004" not in (mini / ".guidegen" / "manifest.json").read_text()
 
 
 def test_building_some_ids_removes_nothing(mini: Path) -> None:
     html_build(mini)
     (mini / "profiles" / "p-004.yaml").unlink()
     assert html_build(mini, ids=["p-003"]).removed == []
-    assert (mini / "site" / "p-004" / "index.html").is_file()
+    assert (folder_of(mini, "p-004") / "index.html").is_file()
 
 
 def test_a_deleted_output_file_is_rebuilt(mini: Path) -> None:
     html_build(mini)
-    (mini / "site" / "p-003" / "index.html").unlink()
+    (folder_of(mini, "p-003") / "index.html").unlink()
     assert html_build(mini).built == ["p-003"]
 
 
 def test_an_invalid_profile_keeps_its_previous_guide_and_is_retried(mini: Path) -> None:
     html_build(mini)
-    before = (mini / "site" / "p-003" / "index.html").read_bytes()
+    before = (folder_of(mini, "p-003") / "index.html").read_bytes()
     path = mini / "profiles" / "p-003.yaml"
     good = path.read_text()
     path.write_text(good.replace("stage: action", "stage: nowhere"))
     report = html_build(mini)
-    assert report.failed == 1 and (mini / "site" / "p-003" / "index.html").read_bytes() == before
+    assert report.failed == 1 and (folder_of(mini, "p-003") / "index.html").read_bytes() == before
     path.write_text(good)
     assert html_build(mini).built == []  # back to what was built: nothing to render
 
@@ -125,7 +126,7 @@ def test_an_invalid_profile_keeps_its_previous_guide_and_is_retried(mini: Path) 
 def test_html_only_then_full_build_renders_only_the_missing_pdfs(mini: Path) -> None:
     html_build(mini, ids=["p-001"])
     report = build(mini, ids=["p-001"])
-    assert report.built == ["p-001"] and (mini / "site" / "p-001" / "guide.pdf").is_file()
+    assert report.built == ["p-001"] and pdf_of(mini, "p-001").is_file()
     assert build(mini, ids=["p-001"]).built == []
 
 
@@ -150,7 +151,7 @@ def test_a_failed_guide_in_the_pool_is_reported_and_does_not_stop_the_others(min
     )
     report = build(mini, jobs=2, pdf=pdf)
     assert report.built == ["p-001"]
-    assert (mini / "site" / "p-001" / ("guide.pdf" if pdf else "index.html")).is_file()
+    assert (pdf_of(mini, "p-001") if pdf else folder_of(mini, "p-001") / "index.html").is_file()
     failed_files = sorted({p.path for p in report.problems})
     assert failed_files == ["content/coping/cravings.md", "profiles/p-004.yaml"]
     assert all(p.line for p in report.problems)

@@ -11,6 +11,7 @@ a long safety plan that must still fit one page).
 from __future__ import annotations
 
 import html
+import io
 import logging
 import re
 import subprocess
@@ -27,11 +28,12 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, IndirectObject, NumberObject, StreamObject
 
-from conftest import copy_project
+from conftest import copy_project, folder_of, link_of, pdf_of
 from guidegen import build as build_module
 from guidegen.cli import main
 from guidegen.guide import Guide, make_guide
 from guidegen.project import load_project, valid_profiles
+from guidegen.seal import unseal
 from guidegen.theme import font_dir
 
 pytestmark = pytest.mark.pdf
@@ -112,7 +114,7 @@ class Built:
 
     @property
     def pdf(self) -> Path:
-        return self.root / "site" / self.id / "guide.pdf"
+        return pdf_of(self.root, self.id)
 
     @cached_property
     def reader(self) -> PdfReader:
@@ -450,8 +452,11 @@ def test_metadata_is_neutral_and_holds_no_profile_values(avery: Built) -> None:
 
 def test_two_builds_give_the_same_bytes_and_no_machine_paths(avery: Built) -> None:
     first = avery.pdf.read_bytes()
+    sealed = (folder_of(avery.root, avery.id) / "guide.pdf.enc").read_bytes()
     build_guide(avery.root, avery.id, "--force", "--out", str(avery.root / "again"))
-    assert (avery.root / "again" / avery.id / "guide.pdf").read_bytes() == first
+    assert avery.pdf.read_bytes() == first
+    assert (folder_of(avery.root, avery.id, avery.root / "again") / "guide.pdf.enc").read_bytes() == sealed
+    assert unseal(link_of(avery.root, avery.id).key, sealed) == first, "the web guide offers the same PDF, sealed"
     readable = []
     for item in every_object(avery.reader):
         if isinstance(item, StreamObject):
@@ -509,8 +514,11 @@ def test_paper_comes_from_settings(avery: Built, ines: Built) -> None:
 
 def test_qr_code_to_the_web_guide_on_the_back_page_only_with_a_base_url(avery: Built, ines: Built) -> None:
     back = one_line(avery.pages[-1])
+    link = link_of(avery.root, avery.id)
     assert "Scan to open your guide on a phone" in back
-    assert "https://guides.riverside.example.org/t-0101/" in back
+    # The printed link, with its key: the text may break anywhere inside it, so compare without spaces.
+    assert f"https://guides.riverside.example.org/{link.slug}/#k={link.key}" in back.replace(" ", "")
+    assert "t-0101" not in back
     figures = [
         item
         for item in every_object(avery.reader)
@@ -532,8 +540,9 @@ def test_qr_code_decodes_to_the_web_guide_address(avery: Built, tmp_path: Path) 
     )
     (image,) = tmp_path.glob("back*.png")
     codes = zxingcpp.read_barcodes(Image.open(image))
+    link = link_of(avery.root, avery.id)
     assert [(code.format, code.text) for code in codes] == [
-        (zxingcpp.BarcodeFormat.QRCode, "https://guides.riverside.example.org/t-0101/")
+        (zxingcpp.BarcodeFormat.QRCode, f"https://guides.riverside.example.org/{link.slug}/#k={link.key}")
     ]
 
 
@@ -549,10 +558,12 @@ def test_fonttools_subsetting_fallback_gives_the_same_guide(
 
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
     out = avery.root / "fonttools"
+    original = avery.pdf.read_bytes()
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         build_guide(avery.root, avery.id, "--force", "--out", str(out))
     assert "Using fontTools instead of HarfBuzz-Subset" in caplog.text
-    reader = PdfReader(out / avery.id / "guide.pdf")
+    reader = PdfReader(io.BytesIO(avery.pdf.read_bytes()))
+    avery.pdf.write_bytes(original)
     assert [re.sub(r"[ \t]+", " ", page.extract_text()) for page in reader.pages] == avery.pages
     embedded = [item for item in every_object(reader) if isinstance(item, dict) and "/FontFile2" in item]
     assert embedded

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import page_html
+
 HOSTILE = {
     "heading": "# Title",
     "image": "<img src=x onerror=alert(1)>",
@@ -29,7 +31,7 @@ def test_hostile_profile_values_appear_as_typed_and_nothing_more(mini: Path, run
     write_profile(mini, "<b>Sam</b> {{ 7*7 }}", list(HOSTILE.values()))
     result = run("build", "--no-pdf", "-C", mini, "p-001")
     assert result.exit_code == 0, result.output
-    page = (mini / "site" / "p-001" / "index.html").read_text()
+    page = page_html(mini, "p-001")
     assert "<b>Sam</b>" not in page
     assert "&lt;b&gt;Sam&lt;/b&gt; {{ 7*7 }}" in page
     assert "49" not in page
@@ -49,8 +51,8 @@ def test_labels_filter_uses_the_readers_language(mini: Path, run) -> None:
         "id: p-002\nname: Teo\nlanguage: es\nsubstances: [alcohol]\nstage: action\n", encoding="utf-8"
     )
     assert run("build", "--no-pdf", "-C", mini).exit_code == 0
-    spanish = (mini / "site" / "p-002" / "index.html").read_text()
-    english = (mini / "site" / "p-001" / "index.html").read_text()
+    spanish = page_html(mini, "p-002")
+    english = page_html(mini, "p-001")
     assert "You are working on: Alcohol." in english
     assert 'lang="es"' in spanish
     # cravings.md has no Spanish translation: shown in English with a note, in Spanish.
@@ -60,8 +62,8 @@ def test_labels_filter_uses_the_readers_language(mini: Path, run) -> None:
 
 def test_trauma_informed_wording(mini: Path, run) -> None:
     assert run("build", "--no-pdf", "-C", mini).exit_code == 0
-    assert "Tú eliges qué contar y cuándo." in (mini / "site" / "p-002" / "index.html").read_text()
-    assert "You choose what to share" not in (mini / "site" / "p-001" / "index.html").read_text()
+    assert "Tú eliges qué contar y cuándo." in page_html(mini, "p-002")
+    assert "You choose what to share" not in page_html(mini, "p-001")
 
 
 def test_a_runtime_error_in_a_branch_names_file_and_line(mini: Path, run) -> None:

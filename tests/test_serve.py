@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import link_of
 from guidegen.serve import serve
 
 
@@ -32,7 +33,8 @@ def test_preview_serves_rebuilds_and_reports_problems(mini: Path) -> None:
     )
     thread.start()
     address = ready.get(timeout=20)
-    base = address.rsplit("p-001/", 1)[0]
+    base = "/".join(address.split("/", 3)[:3]) + "/"
+    assert address == base + link_of(mini, "p-001").slug + "/"
     try:
         page = get(address)
         assert "Robin Alvarez-Quill" in page and "/__preview/reload.js" in page

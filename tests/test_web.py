@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from conftest import REPO, copy_project
+from conftest import REPO, copy_project, folder_of, link_of, page_html, pdf_of
 from guidegen.build import build
 
 PROFILES = sorted(p.stem for p in (REPO / "profiles").glob("*.yaml"))
@@ -65,34 +65,45 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="session")
 def site(example_site: Path) -> Path:
-    return example_site
+    """The example project's published folder."""
+    return example_site / "site"
 
 
 def page_of(site: Path, guide_id: str) -> tuple[str, Page]:
-    text = (site / guide_id / "index.html").read_text(encoding="utf-8")
+    """A person's guide as it reads once their link opens it."""
+    text = page_html(site.parent, guide_id, site)
+    return text, Page(text)
+
+
+def shell_of(site: Path, guide_id: str) -> tuple[str, Page]:
+    """A person's index.html as published: the sealed guide inside a plain page."""
+    text = (folder_of(site.parent, guide_id, site) / "index.html").read_text(encoding="utf-8")
     return text, Page(text)
 
 
 @pytest.mark.parametrize("guide_id", PROFILES)
 def test_private_head_language_and_title(site: Path, guide_id: str) -> None:
-    text, page = page_of(site, guide_id)
     person = profile(guide_id)
-    html = page.all("html")[0]
-    assert html["lang"] == (person.get("language") or SETTINGS["languages"][0])
-    assert page.all("meta", name="robots")[0]["content"] == "noindex, nofollow"
-    assert page.all("meta", name="referrer")[0]["content"] == "no-referrer"
-    csp = page.all("meta", **{"http-equiv": "Content-Security-Policy"})[0]["content"]
-    assert "default-src 'none'" in csp and "script-src 'self'" in csp
-    assert "connect-src" not in csp, "nothing may be sent anywhere: connections fall under default-src 'none'"
-    # The title shows in tabs, history and notifications: no name, no health details.
-    assert page.title == SETTINGS["title"]
-    assert str(person["name"]) not in page.title
+    text, page = page_of(site, guide_id)
+    assert page.all("html")[0]["lang"] == (person.get("language") or SETTINGS["languages"][0])
+    _, shell = shell_of(site, guide_id)
+    assert shell.all("html")[0]["lang"] == SETTINGS["languages"][0]  # the same for everyone: no language given away
+    for head in (page, shell):
+        assert head.all("meta", name="robots")[0]["content"] == "noindex, nofollow"
+        assert head.all("meta", name="referrer")[0]["content"] == "no-referrer"
+        csp = head.all("meta", **{"http-equiv": "Content-Security-Policy"})[0]["content"]
+        assert "default-src 'none'" in csp and "script-src 'self'" in csp
+        # The only connection a page may make is to its own folder (the sealed PDF).
+        assert re.search(r"connect-src ([^;]*)", csp) is None or re.search(r"connect-src 'self';", csp)
+        # The title shows in tabs, history and notifications: no name, no health details.
+        assert head.title == SETTINGS["title"]
+        assert str(person["name"]) not in head.title
 
 
 @pytest.mark.parametrize("guide_id", PROFILES)
 def test_every_resource_is_local_and_exists(site: Path, guide_id: str) -> None:
     _, page = page_of(site, guide_id)
-    folder = site / guide_id
+    folder = folder_of(site.parent, guide_id, site)
     loaded = [a["href"] for a in page.all("link")] + [a["src"] for t, a in page.tags if "src" in a]
     assert loaded, "the page loads its style sheet and script"
     for address in loaded:
@@ -158,6 +169,7 @@ def test_print_footer_text_is_escaped_for_css(project: Path) -> None:
     report = build(project, ["r-0142"], out=out, pdf=False)
     assert report.problems == []
     text, page = page_of(out, "r-0142")
+    assert "Say &#34;help&#34;" in shell_of(out, "r-0142")[0]
     assert len(page.styles) == 1 and text.count("</style>") == 1, "a setting closed the style element"
     style = page.styles[0]
     assert r"Say \22 help\22  \3c /style> here \5c  now" in style
@@ -169,7 +181,12 @@ def test_print_footer_text_is_escaped_for_css(project: Path) -> None:
 def test_every_ui_string_the_web_templates_use_exists(language: str) -> None:
     used: set[str] = set()
     templates = REPO / "templates"
-    for path in [templates / "guide.html", templates / "index.html", *sorted(templates.glob("_*.html"))]:
+    for path in [
+        templates / "guide.html",
+        templates / "index.html",
+        templates / "sealed.html",
+        *sorted(templates.glob("_*.html")),
+    ]:
         source = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"\bt\.([a-z_]+)", source))
         for keys in re.findall(r"for key in \[([^\]]*)\]", source):  # t['sp_' ~ key] in the safety plan
@@ -195,20 +212,23 @@ def test_woff2_fonts_are_the_same_bytes_every_build(site: Path, tmp_path: Path) 
 
     output._compress_font.cache_clear()
     again = tmp_path / "again"
-    assert build(REPO, ["r-0142"], out=again, pdf=False).problems == []
+    assert build(site.parent, ["r-0142"], out=again, pdf=False).problems == []
     for font in sorted((site / "assets" / "fonts").glob("*.woff2")):
         assert (again / "assets" / "fonts" / font.name).read_bytes() == font.read_bytes()
 
 
 def test_no_index_page_unless_staff_ask(tmp_path: Path, run: Callable[..., Result]) -> None:
     project = copy_project(tmp_path / "project", profiles=("r-0142", "r-0201"))
-    site = project / "site"
+    staff = project / "print"
     assert run("build", "--no-pdf", "-C", project).exit_code == 0
-    assert not (site / "index.html").exists()
+    assert not (staff / "index.html").exists() and not (project / "site" / "index.html").exists()
 
     assert run("build", "--no-pdf", "--index", "-C", project).exit_code == 0
-    text, page = page_of(site, ".")
-    assert [a["href"] for a in page.all("a")] == ["r-0142/index.html", "r-0201/index.html"]
+    assert not (project / "site" / "index.html").exists(), "the list of people is never published"
+    text = (staff / "index.html").read_text(encoding="utf-8")
+    page = Page(text)
+    links = [link_of(project, i) for i in ("r-0142", "r-0201")]
+    assert [a["href"] for a in page.all("a")] == [f"../site/{link.slug}/index.html#k={link.key}" for link in links]
     assert page.all("meta", name="robots")[0]["content"] == "noindex, nofollow"
     for guide_id in ("r-0142", "r-0201"):
         person = profile(guide_id)
@@ -218,20 +238,20 @@ def test_no_index_page_unless_staff_ask(tmp_path: Path, run: Callable[..., Resul
 
     # A later build without --index takes the list away ...
     assert run("build", "--no-pdf", "-C", project).exit_code == 0
-    assert not (site / "index.html").exists()
+    assert not (staff / "index.html").exists()
     # ... but never a page that staff wrote themselves.
-    (site / "index.html").write_text("<p>Riverside guides</p>", encoding="utf-8")
+    (staff / "index.html").write_text("<p>Riverside guides</p>", encoding="utf-8")
     assert run("build", "--no-pdf", "-C", project).exit_code == 0
-    assert (site / "index.html").read_text(encoding="utf-8") == "<p>Riverside guides</p>"
+    assert (staff / "index.html").read_text(encoding="utf-8") == "<p>Riverside guides</p>"
 
 
 def test_index_lists_the_pdf_when_there_is_one(tmp_path: Path, run: Callable[..., Result]) -> None:
     project = copy_project(tmp_path / "project", profiles=("r-0142",))
     assert run("build", "--no-pdf", "--index", "-C", project).exit_code == 0
-    (project / "site" / "r-0142" / "guide.pdf").write_bytes(b"%PDF-1.7\n")
+    pdf_of(project, "r-0142").write_bytes(b"%PDF-1.7\n")
     assert run("build", "--no-pdf", "--index", "-C", project).exit_code == 0
-    _, page = page_of(project / "site", ".")
-    assert [a["href"] for a in page.all("a")] == ["r-0142/index.html", "r-0142/guide.pdf"]
+    page = Page((project / "print" / "index.html").read_text(encoding="utf-8"))
+    assert [a["href"] for a in page.all("a")][1:] == ["r-0142.pdf"]
 
 
 def test_shared_partials_add_web_only_links_on_the_web_only(site: Path) -> None:
@@ -241,8 +261,9 @@ def test_shared_partials_add_web_only_links_on_the_web_only(site: Path) -> None:
     from guidegen.profiles import load_profile
     from guidegen.project import load_project
 
-    project = load_project(REPO)
-    loaded, problems = load_profile(REPO / "profiles" / "r-0142.yaml", REPO, project.settings, project.vocabulary)
+    project = load_project(site.parent)
+    root = site.parent
+    loaded, problems = load_profile(root / "profiles" / "r-0142.yaml", root, project.settings, project.vocabulary)
     assert loaded is not None, problems
     env = project.pages
     parts = env.from_string('{% include "_plan.html" %}{% include "_modules.html" %}{% include "_safety_plan.html" %}')
@@ -255,5 +276,5 @@ def test_shared_partials_add_web_only_links_on_the_web_only(site: Path) -> None:
 @pytest.mark.parametrize("guide_id", PROFILES)
 def test_pages_hold_no_path_of_this_machine(site: Path, guide_id: str) -> None:
     """Only relative addresses: the folder can move to a USB stick or a server and still work."""
-    text, _ = page_of(site, guide_id)
-    assert str(site) not in text and str(REPO) not in text
+    for text in (page_of(site, guide_id)[0], shell_of(site, guide_id)[0]):
+        assert str(site.parent) not in text and str(REPO) not in text

@@ -64,7 +64,7 @@ def main() -> None:
 @click.option(
     "--index",
     is_flag=True,
-    help="Also write site/index.html listing every guide by id (never names), for staff. Without it, no page lists guides.",
+    help="Also write print/index.html for staff: every guide by id (never names) with its private link and PDF.",
 )
 @_project_option
 def build(
@@ -88,6 +88,10 @@ def build(
     if no_html and no_pdf:
         raise UsageError("--no-html and --no-pdf together leave nothing to build")
     jobs = jobs or os.cpu_count() or 1
+
+    def waiting() -> None:
+        click.echo("another build of this project is running: waiting for it to finish", err=True)
+
     with _progress() as on_progress:
         report = run_build(
             project,
@@ -98,6 +102,7 @@ def build(
             jobs=jobs,
             force=force,
             on_progress=on_progress,
+            on_wait=waiting,
             index=index,
         )
     for problem in report.problems:
@@ -216,7 +221,44 @@ def init(directory: Path) -> None:
         raise UsageError(f"{directory} is not empty: choose a new folder")
     scaffold = Path(str(resources.files("guidegen") / "scaffold"))
     shutil.copytree(scaffold, directory, dirs_exist_ok=True)
+    (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     click.echo(f"made a guidegen project in {directory}\nnext: cd {directory} && guidegen check && guidegen build")
+
+
+GITIGNORE = """\
+# Made by guidegen: never commit these. site/ is what gets published (it holds nothing that
+# names a person); print/ holds staff copies of printed guides; .guidegen/ holds each person's
+# private link key.
+/site/
+/print/
+/.guidegen/
+"""
+
+
+@main.command()
+@click.argument("profile_id")
+@click.option(
+    "--rotate", is_flag=True, help="Make a new link (new folder and key); the next build removes the old one."
+)
+@_project_option
+def link(profile_id: str, rotate: bool, project: Path) -> None:
+    """Print PROFILE_ID's private link to their web guide (what their QR code holds)."""
+    from .pages import guide_link
+    from .profiles import find_profile
+    from .settings import load_settings
+    from .state import ProjectState
+
+    find_profile(project, profile_id)
+    settings = load_settings(project)
+    state = ProjectState(project)
+    with state.locked():
+        made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
+    private = settings.web.access == "private"
+    click.echo(guide_link(settings, made.slug, made.key if private else None))
+    if not settings.base_url:
+        click.echo(f"(a path inside {settings.output}/: set base_url in guidegen.yaml for a web address)", err=True)
+    if rotate:
+        click.echo("a new link: build again to publish it; the old link stops working then", err=True)
 
 
 @main.group()

@@ -60,6 +60,8 @@ class Guide:
     """Profile term fields as labels in the guide's language."""
     has_pdf: bool = True
     """Whether the printable guide sits beside the web guide (so the page offers the download)."""
+    link: str | None = None
+    """The person's private link (what their QR code holds), when it is known."""
 
 
 def guide_date(reviews: Sequence[date]) -> date:

@@ -188,10 +188,8 @@ class _GuideRenderer(RendererHTML):
         token = tokens[idx]
         words = env["strings"]
         title = token.info.strip()[len(kind) :].strip() or words.get(kind, kind.title())
-        role = "alert" if kind == "crisis" else "note"
-        return (
-            f'<aside class="callout callout-{kind}" role="{role}"><p class="callout-title">{html.escape(title)}</p>\n'
-        )
+        # A box that is always on the page is not an alert: screen readers would announce each one.
+        return f'<aside class="callout callout-{kind}" role="note"><p class="callout-title">{html.escape(title)}</p>\n'
 
     def render_worksheet_open(self, tokens: Sequence[Token], idx: int, env: dict[str, Any]) -> str:
         token = tokens[idx]

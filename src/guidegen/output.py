@@ -1,8 +1,7 @@
 """The one writer of output files: atomic writes, shared assets, removal, and the staff index.
 
-Every file a build makes goes through `Writer`, so every write is atomic (a temporary file in
-the same folder, then a rename: a reader or an interrupted build sees the old file or the new
-one, never a part) and `sync` flushes exactly what was written before the state records it.
+Every file a build makes goes through `Writer`, so every write is atomic and `sync` flushes
+exactly what was written before the state records it.
 """
 
 from __future__ import annotations
@@ -11,62 +10,101 @@ import contextlib
 import functools
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from markupsafe import Markup
-
-from .profiles import ID_PATTERN
-from .settings import Settings
+from .errors import OutputError, display_path
 from .theme import Theme
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 INDEX_FILE = "index.html"
 INDEX_TEMPLATE = "index.html"
 INDEX_MARK = '<meta name="generator" content="guidegen index">'
-"""In every site/index.html that guidegen writes: only such a page is removed by a build without --index."""
+"""In every staff index that guidegen writes: only such a page is removed by a build without --index."""
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write through a temporary file in the same folder, then rename; False when unchanged."""
-    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)  # noqa: SIM115 - closed below, renamed after
-    try:
-        with handle:
-            handle.write(data)
-        os.chmod(handle.name, 0o666 & ~_UMASK)  # readable like any other file, not 0600
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return True
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+"""The name of a temporary file that `Writer` writes before its rename (left over if a build was killed)."""
+
+
+def _temporary(path: Path) -> Any:
+    return tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
 
 
 class Writer:
-    """Writes one output folder; remembers what it wrote so `sync` can flush just that."""
+    """Writes output files; remembers what it wrote so `sync` can flush just that.
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    Every write goes through a temporary file in the same folder and a rename, so a reader or an
+    interrupted build sees the old file or the new one, never a part. A disk that is full,
+    read-only or not ours is an OutputError naming the file (relative to the project).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.written: list[Path] = []
 
-    def write(self, relative: str, data: bytes) -> None:
-        """Write `data` to folder/relative atomically (nothing happens when it is already so)."""
-        path = self.folder / relative
-        if write_atomic(path, data):
-            self.written.append(path)
+    def write(self, path: Path, data: bytes) -> None:
+        """Write one file atomically (nothing happens when it already holds `data`)."""
+        self.write_together({path: data})
 
-    def remove(self, relative_folder: str, names: Iterable[str]) -> None:
-        """Delete files a build wrote in a sub-folder, and the sub-folder when it is left empty."""
-        folder = self.folder / relative_folder
+    def write_together(self, files: dict[Path, bytes]) -> None:
+        """Replace several files together: every new file is written first, then all are renamed,
+        so a full disk leaves all of them as they were."""
+        changed = {
+            p: d for p, d in files.items() if not (p.is_file() and p.stat().st_size == len(d) and p.read_bytes() == d)
+        }
+        staged: list[tuple[str, Path]] = []
+        try:
+            for path, data in changed.items():
+                self._mkdir(path.parent)
+                handle = _temporary(path)
+                staged.append((handle.name, path))
+                with handle:
+                    handle.write(data)
+                os.chmod(handle.name, 0o666 & ~_UMASK)  # readable like any other file, not 0600
+            for temporary, path in staged:
+                os.replace(temporary, path)
+        except OSError as error:
+            raise OutputError(self._cannot("write", path, error)) from None
+        finally:
+            for temporary, _ in staged:
+                Path(temporary).unlink(missing_ok=True)
+        self.written.extend(changed)
+
+    def _mkdir(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(self._cannot("make the folder", folder, error)) from None
+
+    def _cannot(self, what: str, path: Path, error: OSError) -> str:
+        reason = error.strerror or type(error).__name__
+        return f"cannot {what} {display_path(path, self.root)} ({reason}); nothing of this guide was changed"
+
+    def remove(self, folder: Path, names: Iterable[str]) -> None:
+        """Delete files a build wrote in a folder, and the folder when it is left empty."""
         for name in names:
             (folder / name).unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             folder.rmdir()
+
+    def remove_leftovers(self, folder: Path, depth: int = 1) -> int:
+        """Delete temporary files that a killed build left (in the folder and its sub-folders)."""
+        removed = 0
+        if not folder.is_dir():
+            return 0
+        for path in folder.iterdir():
+            if path.is_file() and not path.is_symlink() and TEMPORARY.match(path.name):
+                path.unlink(missing_ok=True)
+                removed += 1
+            elif depth and path.is_dir() and not path.is_symlink():
+                removed += self.remove_leftovers(path, depth - 1)
+        return removed
 
     def sync(self) -> None:
         """Flush every file written so far, and their folders, to the disk."""
@@ -80,45 +118,26 @@ class Writer:
                     os.close(descriptor)
         self.written.clear()
 
-    def write_shared(self, theme: Theme) -> tuple[str, ...]:
+    def write_shared(self, folder: Path, theme: Theme) -> tuple[str, ...]:
         """Assets shared by all guides, and a robots.txt that keeps guides out of search engines;
         returns what was written, relative to the folder."""
-        written = []
+        files = {"robots.txt": ROBOTS_TXT.encode()}
         for relative, source in sorted(theme.assets.items()):
-            self.write(f"assets/{relative}", source.read_bytes())
-            written.append(f"assets/{relative}")
+            files[f"assets/{relative}"] = source.read_bytes()
             woff2 = relative.removesuffix(".ttf") + ".woff2"
             if relative.startswith("fonts/") and relative.endswith(".ttf") and woff2 not in theme.assets:
-                self.write(f"assets/{woff2}", web_font(source))
-                written.append(f"assets/{woff2}")
-        self.write("robots.txt", ROBOTS_TXT.encode())
-        written.append("robots.txt")
-        return tuple(sorted(written))
+                files[f"assets/{woff2}"] = web_font(source)
+        self.write_together({folder / name: data for name, data in files.items()})
+        return tuple(sorted(files))
 
-    def write_index(self, theme: Theme | None, settings: Settings) -> None:
-        """With --index (a theme is given), site/index.html lists the guides by id (never names),
-        for staff.
-
-        Without it there is no such page: one that an earlier --index build wrote is removed, so
-        a list of every guide's address never lingers in a folder that may be published. A page
-        that staff wrote themselves is left alone.
-        """
-        page = self.folder / INDEX_FILE
-        if theme is None:
-            if page.is_file() and INDEX_MARK in page.read_text(encoding="utf-8", errors="replace"):
-                page.unlink()
-            return
-        guides = [
-            {"id": folder.name, "pdf": (folder / "guide.pdf").is_file()}
-            for folder in sorted(self.folder.iterdir())
-            if ID_PATTERN.match(folder.name) and (folder / "index.html").is_file()
-        ]
-        language = settings.default_language
-        template = theme.page_environment().get_template(INDEX_TEMPLATE)
-        html = template.render(
-            settings=settings, t=theme.strings[language], lang=language, guides=guides, mark=Markup(INDEX_MARK)
-        )
-        self.write(INDEX_FILE, html.encode())
+    def write_index(self, folder: Path, page: str | None) -> None:
+        """The staff index (print/index.html with --index): written when given, else removed
+        when an earlier --index build wrote it (a page that staff wrote themselves is left alone)."""
+        path = folder / INDEX_FILE
+        if page is not None:
+            self.write(path, page.encode())
+        elif path.is_file() and INDEX_MARK in path.read_text(encoding="utf-8", errors="replace"):
+            path.unlink()
 
 
 def web_font(source: Path) -> bytes:

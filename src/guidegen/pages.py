@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -11,6 +13,7 @@ from .settings import Settings
 
 WEB_TEMPLATE = "guide.html"
 PRINT_TEMPLATE = "print.html"
+SEALED_TEMPLATE = "sealed.html"
 
 
 def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
@@ -26,15 +29,29 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
 
 
 def render_web(guide: Guide, settings: Settings, env: jinja2.Environment) -> str:
-    """The one-page web guide (site/<id>/index.html)."""
+    """The one-page web guide: what the person reads once their link opens it."""
     return str(env.get_template(WEB_TEMPLATE).render(_context(guide, settings, "web")))
 
 
-def guide_url(settings: Settings, guide_id: str) -> str | None:
-    """The person's web guide, `<base_url><id>/`, when the guides are published."""
-    if not settings.base_url:
-        return None
-    return settings.base_url.rstrip("/") + "/" + guide_id + "/"
+def render_sealed(
+    sealed: bytes, settings: Settings, env: jinja2.Environment, strings: Mapping[str, Mapping[str, str]]
+) -> str:
+    """site/<slug>/index.html of a private guide: the sealed guide inside a page that shows only
+    what is not personal (the organization, its contact, the crisis lines and a note), in the
+    site's default language with the note in every other one. It is the same page for everyone
+    but for the sealed text."""
+    language = settings.default_language
+    others = [{"lang": lang, "note": strings[lang]["sealed_note"]} for lang in settings.languages[1:]]
+    context = {"settings": settings, "t": strings[language], "lang": language, "others": others}
+    return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
+
+
+def guide_link(settings: Settings, slug: str, key: str | None) -> str:
+    """The person's web guide: `<base_url><slug>/#k=<key>` (without base_url, the path inside
+    the output folder). The key travels in the fragment, which no server or log ever sees."""
+    base = settings.base_url or ""
+    fragment = f"#k={key}" if key else ""
+    return f"{base}{slug}/{fragment}" if base else f"{slug}/index.html{fragment}"
 
 
 def qr_data_uri(url: str) -> str:
@@ -57,7 +74,7 @@ def render_print(
     `fit` tightens the safety plan card (0 to 4) when it does not fit on one page;
     `safety_plan_only` leaves out everything else, to measure that page quickly.
     """
-    url = guide_url(settings, guide.person.id)
+    url = guide.link if settings.base_url else None
     context = {
         **_context(guide, settings, "print"),
         "guide_url": url,

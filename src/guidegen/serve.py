@@ -24,6 +24,7 @@ from .build import build
 from .errors import GuidegenError
 from .profiles import PROFILES_DIR, check_id, profile_paths
 from .settings import SETTINGS_FILE
+from .state import Link, ProjectState
 
 RELOAD_SCRIPT = """\
 (function () {
@@ -70,7 +71,9 @@ class Preview:
         """Build the previewed guides (HTML only) and remember the problems."""
         with self.lock:
             try:
-                report = build(self.root, [self.profile] if self.profile else [], out=self.out, pdf=False, jobs=1)
+                report = build(
+                    self.root, [self.profile] if self.profile else [], out=self.out, pdf=False, jobs=1, sealed=False
+                )
                 self.problems = "\n".join(str(p) for p in report.problems)
             except GuidegenError as error:
                 self.problems = str(error)
@@ -118,12 +121,20 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
 def chooser_page(preview: Preview) -> str:
     """The preview's first page: which person to preview as."""
     ids = [preview.profile] if preview.profile else [p.stem for p in profile_paths(preview.root)]
-    links = "".join(f'<li><a href="/{html.escape(i)}/">{html.escape(i)}</a></li>' for i in ids)
+    known = ProjectState(preview.root).links()
+    links = "".join(
+        f'<li><a href="{html.escape(preview_address(known[i]))}">{html.escape(i)}</a></li>' for i in ids if i in known
+    )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>guidegen preview</title></head>'
         f"<body><h1>Preview as</h1><ul>{links}</ul>"
         '<script src="/__preview/reload.js"></script></body></html>'
     )
+
+
+def preview_address(link: Link) -> str:
+    """Where the preview shows a person's guide (plain, on this computer only)."""
+    return f"/{link.slug}/"
 
 
 def preview_file(out: Path, path: str) -> tuple[bytes, str] | None:
@@ -169,7 +180,9 @@ def serve(
     server = ThreadingHTTPServer((host, port), _handler(preview))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    address = f"http://{host}:{server.server_address[1]}/" + (f"{profile}/" if profile else "")
+    address = f"http://{host}:{server.server_address[1]}/"
+    if profile:
+        address = address.rstrip("/") + preview_address(ProjectState(root).links_for([profile])[profile])
     if on_ready:
         on_ready(address)
     try:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .errors import InvalidInput, Problem, display_path
 from .schema import Frozen, Text, Whole, validate
@@ -47,6 +47,13 @@ class CheckSettings(Frozen):
     """A module reviewed longer ago than this gets a warning."""
 
 
+class WebSettings(Frozen):
+    """How web guides are published."""
+
+    access: Literal["private", "open"] = "private"
+    """private: each guide is sealed for its person (the key is in their link); open: plain pages."""
+
+
 class Settings(Frozen):
     """Everything in guidegen.yaml, validated."""
 
@@ -67,9 +74,22 @@ class Settings(Frozen):
     crisis: tuple[CrisisLine, ...]
     """Crisis lines on every page."""
     output: Text = "site"
-    """Output folder, relative to the project."""
+    """What may be published (web guides, shared assets), relative to the project."""
+    print_output: Text = "print"
+    """Print guides for staff (print/<id>.pdf), relative to the project; never published."""
+    web: WebSettings = WebSettings()
+    """How web guides are published."""
     check: CheckSettings = CheckSettings()
     """Limits for `guidegen check`."""
+
+    @model_validator(mode="after")
+    def _staff_files_stay_out_of_the_published_folder(self) -> Settings:
+        published = PurePosixPath(self.output)
+        for name, value in (("print_output", self.print_output), ("the project state", ".guidegen")):
+            kept = PurePosixPath(value)
+            if kept == published or published in kept.parents or published == PurePosixPath("."):
+                raise ValueError(f"output: {name} may not be inside the published folder")
+        return self
 
     @field_validator("languages")
     @classmethod
