@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
-from .vocabulary import LIST_FIELDS, SINGLE_FIELDS, Vocabulary
+from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 
 if TYPE_CHECKING:
     from .content import Module
@@ -54,8 +54,9 @@ EVERYONE: Rule = AllOf(())
 
 
 def rule_keys(vocabulary: Vocabulary) -> tuple[str, ...]:
-    """Keys a rule may test: the vocabulary's fields, trauma_informed and language."""
-    return (*vocabulary.fields, "trauma_informed", "language")
+    """Keys a rule may test: the vocabulary's fields, fields that borrow their terms, trauma_informed and language."""
+    borrowed = (field for field, source in BORROWED_FIELDS.items() if source in vocabulary.fields)
+    return (*vocabulary.fields, *borrowed, "trauma_informed", "language")
 
 
 def parse_rule(
@@ -94,7 +95,7 @@ def parse_rule(
                 rules.append(fail(at, "trauma_informed: expected true or false"))
             else:
                 rules.append(Match(name, (value,)))
-        elif name == "language" or name in vocabulary.fields:
+        elif name == "language" or name in rule_keys(vocabulary):
             allowed = tuple(languages) if name == "language" else vocabulary.terms(name)
             terms = value if isinstance(value, list) else [value]
             if not terms or not all(isinstance(t, str) for t in terms):
@@ -119,7 +120,7 @@ def parse_rule(
 
 def _values(profile: Profile, key: str) -> tuple[str | bool, ...]:
     value = getattr(profile, key)
-    if key in LIST_FIELDS:
+    if key in LIST_FIELDS or key in BORROWED_FIELDS:
         return tuple(value)
     return () if value is None else (value,)
 
