@@ -48,6 +48,7 @@ def test_rule_cases(case, vocabulary) -> None:
         ({"substance": ["alcohol"]}, "'substance' is not a rule key"),
         ({"substances": ["alcohool"]}, "'alcohool' is not a term"),
         ({"language": ["fr"]}, "'fr' is not a term"),
+        ({"prescribed": ["anxiety"]}, "'anxiety' is not a term in the vocabulary (expected one of: alcohol,"),
         ({"any": {"substances": ["alcohol"]}}, "any: expected a list of rules"),
         ({"trauma_informed": "yes please"}, "expected true or false"),
         ({"substances": [1]}, "expected a term or a list of terms"),

@@ -31,8 +31,10 @@ class FrontMatter(Frozen):
     title: Text
     summary: Text
     order: Whole = 100
+    priority: Whole | None = None  # issue 15 owns its meaning; accepted here so new modules can carry it
     when: dict[str, Any] | None = None
     reviewed: Day | None = None
+    reviewed_by: Text | None = None  # issue 17b owns its meaning; accepted here so new modules can carry it
     sources: tuple[Text, ...] = ()
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 from .errors import Problem, UsageError, display_path
 from .schema import Day, Flag, Frozen, Text, validate
 from .settings import Settings
-from .vocabulary import LIST_FIELDS, SINGLE_FIELDS, Vocabulary
+from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .yamlfile import YamlDocument, read_yaml
 
 PROFILES_DIR = "profiles"
@@ -117,6 +117,8 @@ class Profile(Frozen):
     """Print and screen needs (vocabulary: format)."""
     substances: tuple[Term, ...] = ()
     """Vocabulary: substances."""
+    prescribed: tuple[Term, ...] = ()
+    """Which of `substances` the person takes only as prescribed, as directed (vocabulary: substances)."""
     stage: Term | None = None
     """Stage of change (vocabulary: stage)."""
     conditions: tuple[Term, ...] = ()
@@ -211,7 +213,7 @@ def _check_terms(
     profile: Profile, document: YamlDocument, where: str, settings: Settings, vocabulary: Vocabulary
 ) -> list[Problem]:
     problems = []
-    for field in LIST_FIELDS:
+    for field in (*LIST_FIELDS, *BORROWED_FIELDS):
         allowed = vocabulary.terms(field)
         for index, term in enumerate(getattr(profile, field)):
             if term not in allowed:
@@ -224,6 +226,15 @@ def _check_terms(
                 )
         if len(set(getattr(profile, field))) != len(getattr(profile, field)):
             problems.append(Problem(where, document.line((field,)), f"{field}: a term is listed twice"))
+    for index, term in enumerate(profile.prescribed):
+        if term in vocabulary.terms("prescribed") and term not in profile.substances:
+            problems.append(
+                Problem(
+                    where,
+                    document.line(("prescribed", index)),
+                    f"prescribed[{index}]: list this term under substances too (prescribed says which substances are taken only as prescribed)",
+                )
+            )
     for field in SINGLE_FIELDS:
         term = getattr(profile, field)
         allowed = vocabulary.terms(field)

@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from .errors import Problems
 from .profiles import Profile
-from .vocabulary import LIST_FIELDS, Vocabulary
+from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, Vocabulary
 
 RULE_KEYWORDS = ("not", "any", "all")
 
@@ -51,8 +51,9 @@ EVERYONE: Rule = AllOf(())
 
 
 def rule_keys(vocabulary: Vocabulary) -> tuple[str, ...]:
-    """Keys a rule may test: the vocabulary's fields, trauma_informed and language."""
-    return (*vocabulary.fields, "trauma_informed", "language")
+    """Keys a rule may test: the vocabulary's fields, fields that borrow their terms, trauma_informed and language."""
+    borrowed = (field for field, source in BORROWED_FIELDS.items() if source in vocabulary.fields)
+    return (*vocabulary.fields, *borrowed, "trauma_informed", "language")
 
 
 LineOf = Callable[[tuple[str | int, ...]], int | None]
@@ -94,7 +95,7 @@ def _parse_entry(name: str, value: Any, at: tuple[str | int, ...], source: RuleS
         if not isinstance(value, bool):
             return source.fail(at, "trauma_informed: expected true or false")
         return Match(name, (value,))
-    if name == "language" or name in source.vocabulary.fields:
+    if name == "language" or name in rule_keys(source.vocabulary):
         return _parse_terms(name, value, at, source)
     keys = ", ".join(rule_keys(source.vocabulary) + RULE_KEYWORDS)
     return source.fail(at, f"'{name}' is not a rule key (expected one of: {keys})")
@@ -116,7 +117,7 @@ def _parse_terms(name: str, value: Any, at: tuple[str | int, ...], source: RuleS
 
 def _values(profile: Profile, key: str) -> tuple[str | bool, ...]:
     value = getattr(profile, key)
-    if key in LIST_FIELDS:
+    if key in LIST_FIELDS or key in BORROWED_FIELDS:
         return tuple(value)
     return () if value is None else (value,)
 

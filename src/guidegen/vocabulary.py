@@ -19,6 +19,9 @@ LIST_FIELDS = ("substances", "conditions", "therapies", "groups", "format")
 SINGLE_FIELDS = ("stage", "support_style")
 """Profile fields that hold one term."""
 TERM_FIELDS = LIST_FIELDS + SINGLE_FIELDS
+BORROWED_FIELDS = {"prescribed": "substances"}
+"""Profile list fields that take another field's terms: `prescribed` lists the substances a person
+takes only as prescribed, as directed (so rules can tell that from other use)."""
 _TERM = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -30,8 +33,8 @@ class Vocabulary:
     """field -> term -> language -> label."""
 
     def terms(self, field: str) -> tuple[str, ...]:
-        """The terms allowed in `field`, in the order the file declares them."""
-        return tuple(self.fields.get(field, {}))
+        """The terms allowed in `field` (or the field it borrows from), in the order the file declares them."""
+        return tuple(self.fields.get(BORROWED_FIELDS.get(field, field), {}))
 
     def label(self, term: str, language: str, fallback: str) -> str:
         """The words for `term` in `language` (then `fallback`), or the term itself."""
