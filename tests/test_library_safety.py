@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from guidegen.build import load_project
 from guidegen.profiles import Profile
-from guidegen.select import select_modules
+from guidegen.project import load_project
+from guidegen.rules import select_modules
 
 REPO = Path(__file__).resolve().parent.parent
 
