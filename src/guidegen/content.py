@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
+from pydantic import Field
 
 from .errors import InvalidInput, Problem, display_path
 from .personalise import TemplateProblem, compile_template, make_environment, personalise, static_problems
@@ -32,7 +33,10 @@ class FrontMatter(Frozen):
     summary: Text
     order: Whole = 100
     when: dict[str, Any] | None = None
+    priority: Annotated[int, Field(strict=True, ge=1, le=3)] | None = None
     reviewed: Day | None = None
+    reviewed_by: Text | None = None
+    """Who did the clinical review (a person or a team), beside when."""
     sources: tuple[Text, ...] = ()
 
 
@@ -61,6 +65,8 @@ class Module:
     order: int
     rule: Rule
     reviewed: date | None
+    reviewed_by: str | None
+    """Who did the last clinical review."""
     sources: tuple[str, ...]
     texts: Mapping[str, ModuleText]
     """By language; the site's default language is always there."""
@@ -236,6 +242,7 @@ def load_modules(project: Path, settings: Settings, vocabulary: Vocabulary) -> l
                     order=front.order,
                     rule=rule,
                     reviewed=front.reviewed,
+                    reviewed_by=front.reviewed_by,
                     sources=front.sources,
                     texts={settings.default_language: text, **translations.get(module_id, {})},
                     default_language=settings.default_language,
