@@ -52,7 +52,7 @@ def test_community_resources_speaks_to_the_needs_the_person_has() -> None:
     page = text("community-resources", needs=("housing", "childcare"))
     assert "## Housing" in page and "## Child care" in page
     assert "## Legal help" not in page and "## Food" not in page
-    assert "could use help with: A safe place to live, Child care" in page
+    assert "could use help with:\n\n- A safe place to live\n- Child care\n" in page
 
 
 def test_community_resources_covers_every_need_when_none_are_listed() -> None:
