@@ -77,6 +77,18 @@ def test_old_review_missing_review_and_missing_sources(mini: Path) -> None:
     assert any("no `reviewed:` date" in m for m in messages) and any("no `sources:`" in m for m in messages)
 
 
+def test_a_module_without_reviewed_by_is_a_warning(mini: Path) -> None:
+    module = mini / "content" / "safety" / "naloxone.md"
+    module.write_text(module.read_text().replace("reviewed_by: guidegen clinical content team\n", ""))
+    assert any("no `reviewed_by:`" in m for m in warnings_for(mini, "safety/naloxone.md"))
+
+
+def test_a_translation_keeps_the_originals_reviewer(mini: Path) -> None:
+    translation = mini / "content" / "welcome" / "hello.es.md"
+    translation.write_text(translation.read_text().replace("guidegen clinical content team", "someone else"))
+    assert any("`reviewed_by` differs" in m for m in warnings_for(mini, "welcome/hello.es.md"))
+
+
 def test_a_module_no_example_profile_gets(mini: Path) -> None:
     module = mini / "content" / "safety" / "naloxone.md"
     module.write_text(module.read_text().replace("substances: [opioids]", "substances: [nicotine]"))

@@ -71,5 +71,5 @@ def test_a_runtime_error_in_a_branch_names_file_and_line(mini: Path, run) -> Non
     module.write_text(module.read_text() + "\n{% if person.stage %}{{ person.triggers[5] }}{% endif %}\n")
     result = run("build", "--no-pdf", "-C", mini)
     assert result.exit_code == 1
-    assert "content/welcome/hello.md:13:" in result.stderr
+    assert "content/welcome/hello.md:14:" in result.stderr
     assert "Payday" not in result.stderr

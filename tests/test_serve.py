@@ -57,7 +57,7 @@ def test_preview_serves_rebuilds_and_reports_problems(mini: Path) -> None:
         while "hello.md" not in json.loads(get(base + "__preview/state"))["problems"] and time.monotonic() < deadline:
             time.sleep(0.05)
         problems = json.loads(get(base + "__preview/state"))["problems"]
-        assert "content/welcome/hello.md:13:" in problems and "without an original" not in problems
+        assert "content/welcome/hello.md:14:" in problems and "without an original" not in problems
         with pytest.raises(urllib.error.HTTPError):
             get(base + "../../etc/passwd")
     finally:

@@ -113,6 +113,12 @@ def _check_module(
             None,
             f"last reviewed {(today - module.reviewed).days} days ago (limit {limits.review_age_days}): review it and update `reviewed:`",
         )
+    if module.reviewed_by is None:
+        _warn(report, original.where, None, "no `reviewed_by:`: name who did the clinical review (a person or a team)")
+    if module.reviewed_by is None:
+        report.problems.warn(
+            original.where, None, "no `reviewed_by:`: name who did the clinical review (a person or a team)"
+        )
     if not module.sources:
         report.problems.warn(original.where, None, "no `sources:`: name the public guidance this module follows")
     person = readers[0].profile if readers else SAMPLE_PERSON
@@ -149,7 +155,7 @@ def _rendered_text(project: Project, module: Module, text: ModuleText, person: P
 
 def _compare_translation(original: ModuleText, translation: ModuleText, report: CheckReport) -> None:
     a, b = original.front_matter, translation.front_matter
-    for key in ("order", "when", "reviewed", "sources"):
+    for key in ("order", "when", "reviewed", "reviewed_by", "sources"):
         if getattr(a, key) != getattr(b, key):
             report.problems.warn(
                 translation.where,

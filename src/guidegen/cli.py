@@ -269,7 +269,7 @@ def new() -> None:
 PROFILE_TEMPLATE = """\
 # Profile for one person. Every key is explained in docs/profiles.md.
 # Use only terms from content/vocabulary.yaml for format, substances, stage, conditions,
-# therapies, groups and support_style.
+# therapies, groups, support_style, needs, strengths, population and transitions.
 id: {id}
 name: ""                 # the name the guide calls the person
 # pronouns: ""
@@ -282,6 +282,10 @@ trauma_informed: false
 therapies: []
 groups: []
 # support_style: any
+needs: []                # what they need help with: housing, work, money, legal, transport ...
+strengths: []            # what they bring: supportive_people, faith, employment, skills ...
+population: []           # young_person, older_adult, lgbtq, veteran
+transitions: []          # leaving_jail, leaving_hospital, leaving_detox, leaving_residential
 goals: []                # - {{text: "...", by: 2026-12-31}}
 reasons: []
 triggers: []

@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
+from pydantic import Field
 
 from .errors import InvalidInput, Problem, Problems, display_path
 from .personalise import compile_template, make_environment, personalise, static_problems
@@ -31,10 +32,11 @@ class FrontMatter(Frozen):
     title: Text
     summary: Text
     order: Whole = 100
-    priority: Whole | None = None  # issue 15 owns its meaning; accepted here so new modules can carry it
     when: dict[str, Any] | None = None
+    priority: Annotated[int, Field(strict=True, ge=1, le=3)] | None = None
     reviewed: Day | None = None
-    reviewed_by: Text | None = None  # issue 17b owns its meaning; accepted here so new modules can carry it
+    reviewed_by: Text | None = None
+    """Who did the clinical review (a person or a team), beside when."""
     sources: tuple[Text, ...] = ()
 
 
@@ -63,6 +65,8 @@ class Module:
     order: int
     rule: Rule
     reviewed: date | None
+    reviewed_by: str | None
+    """Who did the last clinical review."""
     sources: tuple[str, ...]
     texts: Mapping[str, ModuleText]
     """By language; the site's default language is always there."""
@@ -218,6 +222,7 @@ def _load_section(
             order=text.front_matter.order,
             rule=rule,
             reviewed=text.front_matter.reviewed,
+            reviewed_by=text.front_matter.reviewed_by,
             sources=text.front_matter.sources,
             texts={settings.default_language: text, **translations.get(module_id, {})},
             default_language=settings.default_language,

@@ -131,6 +131,14 @@ class Profile(Frozen):
     """Mutual-help and peer support (vocabulary: groups)."""
     support_style: Term | None = None
     """Secular, faith-based or any (vocabulary: support_style)."""
+    needs: tuple[Term, ...] = ()
+    """What the person needs help with: housing, work, money ... (vocabulary: needs)."""
+    strengths: tuple[Term, ...] = ()
+    """Recovery capital the person brings: people, faith, work, skills ... (vocabulary: strengths)."""
+    population: tuple[Term, ...] = ()
+    """Groups with pages written for them: young person, older adult ... (vocabulary: population)."""
+    transitions: tuple[Term, ...] = ()
+    """A move out of jail, hospital or residential care now or soon (vocabulary: transitions)."""
     goals: tuple[Goal, ...] = ()
     reasons: tuple[Text, ...] = ()
     triggers: tuple[Text, ...] = ()

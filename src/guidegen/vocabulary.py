@@ -14,8 +14,19 @@ from .yamlfile import YamlDocument, read_yaml
 
 VOCABULARY_FILE = Path("content") / "vocabulary.yaml"
 
-LIST_FIELDS = ("substances", "conditions", "therapies", "groups", "format")
-"""Profile fields that hold a list of terms."""
+LIST_FIELDS = (
+    "substances",
+    "conditions",
+    "therapies",
+    "groups",
+    "format",
+    "needs",
+    "strengths",
+    "population",
+    "transitions",
+)
+"""Profile fields that hold a list of terms (needs and strengths: the social situation and recovery capital;
+population: groups a page may be written for; transitions: leaving jail, hospital or residential care)."""
 SINGLE_FIELDS = ("stage", "support_style")
 """Profile fields that hold one term."""
 TERM_FIELDS = LIST_FIELDS + SINGLE_FIELDS
