@@ -13,7 +13,7 @@ import yaml
 from guidegen.content import Module, load_modules
 from guidegen.personalise import personalise
 from guidegen.profiles import Profile
-from guidegen.select import select_modules
+from guidegen.rules import select_modules
 from guidegen.settings import load_settings
 from guidegen.vocabulary import load_vocabulary
 
@@ -44,7 +44,7 @@ def text(module_id: str, **fields: Any) -> str:
     """The module's personalised text for a person with these fields (values put back in)."""
     person = Profile(id="x", name="Sam", **fields)
     module_text, _ = library()[module_id].text_for(person.language or "en")
-    done = personalise(module_text.template, module_text.source.split("\n"), module_text.where, person.template_view())
+    done = personalise(module_text.template, module_text.source, module_text.where, person.template_view())
     return done.fill_text(done.markdown)
 
 

@@ -114,8 +114,6 @@ def _check_module(
             f"last reviewed {(today - module.reviewed).days} days ago (limit {limits.review_age_days}): review it and update `reviewed:`",
         )
     if module.reviewed_by is None:
-        _warn(report, original.where, None, "no `reviewed_by:`: name who did the clinical review (a person or a team)")
-    if module.reviewed_by is None:
         report.problems.warn(
             original.where, None, "no `reviewed_by:`: name who did the clinical review (a person or a team)"
         )
