@@ -87,7 +87,8 @@ def test_private_head_language_and_title(site: Path, guide_id: str) -> None:
     assert "default-src 'none'" in csp and "script-src 'self'" in csp
     assert "connect-src" not in csp, "nothing may be sent anywhere: connections fall under default-src 'none'"
     # The title shows in tabs, history and notifications: no name, no health details.
-    assert page.title == SETTINGS["title"]
+    title = SETTINGS["title"]
+    assert page.title == (title[html["lang"]] if isinstance(title, dict) else title)
     assert str(person["name"]) not in page.title
 
 
@@ -154,7 +155,7 @@ def test_every_worksheet_field_has_a_label(site: Path, guide_id: str) -> None:
 
 def test_print_footer_text_is_escaped_for_css(project: Path) -> None:
     settings = (project / "guidegen.yaml").read_text(encoding="utf-8")
-    settings = settings.replace('"Emergency"', r'"Say \"help\" <\/style> here \\ now"')
+    settings = settings.replace("en: Emergency", r'en: "Say \"help\" <\/style> here \\ now"')
     (project / "guidegen.yaml").write_text(settings, encoding="utf-8")
     out = project / "site"
     report = build(project, ["r-0142"], out=out, pdf=False)

@@ -22,7 +22,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .content import CONTENT_DIR, Module, load_modules, modules_by_section
+from .content import CONTENT_DIR, Module, load_modules, modules_by_section, section_titles
 from .errors import GuidegenError, InvalidInput, Problem, UsageError, display_path
 from .html import Guide, GuideModule, GuideSection, render_print, render_web, term_labels
 from .manifest import (
@@ -143,6 +143,7 @@ def make_guide(project: Project, loaded: LoadedProfile) -> Guide:
     language = person.language or project.settings.default_language
     strings = project.theme.strings[language]
     view = person.template_view()
+    titles = section_titles(project.settings.sections, strings)  # issue 18: one source for section names
     sections = []
     selected = select_modules(person, project.modules)
     for section_id, modules in modules_by_section(selected).items():
@@ -151,7 +152,7 @@ def make_guide(project: Project, loaded: LoadedProfile) -> Guide:
             text, untranslated = module.text_for(language)
             lines = text.source.split("\n")
             try:
-                personalised = personalise(text.template, lines, text.where, view)
+                personalised = personalise(text.template, lines, text.where, view, sections=titles)  # issue 18
             except TemplateProblem as error:
                 raise InvalidInput(
                     [Problem(text.where, error.line, f"{error.message} (building guide {person.id})")]
@@ -162,8 +163,7 @@ def make_guide(project: Project, loaded: LoadedProfile) -> Guide:
                     module.id, text.title, text.summary, Markup(personalised.fill(body)), untranslated, text.language
                 )
             )
-        title = strings.get(f"section.{section_id}", section_id.replace("-", " ").capitalize())
-        sections.append(GuideSection(section_id, title, tuple(rendered)))
+        sections.append(GuideSection(section_id, titles[section_id], tuple(rendered)))  # issue 18
     made = guide_date([entry.date for entry in person.review.history])
     terms = term_labels(person, project.vocabulary, project.settings.default_language)
     return Guide(person, language, made, tuple(sections), strings, terms)
@@ -304,7 +304,11 @@ def write_index(root: Path, settings: Settings, destination: Path, listed: bool)
     language = settings.default_language
     template = theme.page_environment().get_template(INDEX_TEMPLATE)
     html = template.render(
-        settings=settings, t=theme.strings[language], lang=language, guides=guides, mark=Markup(INDEX_MARK)
+        settings=settings.in_language(language),  # issue 18: per-language texts resolved
+        t=theme.strings[language],
+        lang=language,
+        guides=guides,
+        mark=Markup(INDEX_MARK),
     )
     write_atomic(page, html.encode())
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from .build import Project, load_project, make_guide
-from .content import Module, ModuleText
+from .content import Module, ModuleText, section_titles
 from .errors import InvalidInput, Problem
 from .markdown import _LINT, html_to_text, render_markdown
 from .personalise import TemplateProblem, personalise
@@ -151,10 +151,11 @@ def _check_module(
 def _rendered_text(project: Project, module: Module, text: ModuleText, person: Profile) -> str | None:
     view = person.template_view()
     try:
-        personalised = personalise(text.template, text.source.split("\n"), text.where, view)
+        strings = project.theme.strings[text.language]
+        sections = section_titles(project.settings.sections, strings)
+        personalised = personalise(text.template, text.source.split("\n"), text.where, view, sections=sections)
     except TemplateProblem:
         return None  # already reported by the guide check
-    strings = project.theme.strings[text.language]
     body = personalised.fill(render_markdown(personalised.markdown, module=module.id, person=view, strings=strings))
     return f"{text.title}.\n{text.front_matter.summary}\n{html_to_text(body)}"
 

@@ -80,7 +80,7 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
     return {
         "guide": guide,
         "person": guide.person,
-        "settings": settings,
+        "settings": settings.in_language(guide.language),  # issue 18: texts in the guide's language
         "t": guide.strings,
         "lang": guide.language,
         "format_classes": " ".join(f"format-{f.replace('_', '-')}" for f in guide.person.format),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import traceback
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -90,12 +90,14 @@ def personalise(
     name: str,
     person: dict[str, Any],
     labels: Callable[[Any], Any] | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> Personalised:
-    """Render a compiled module body for one person."""
+    """Render a compiled module body for one person; `sections` maps section ids to their
+    headings in the guide's language (`{{ sections.coping }}`)."""
     values: list[str] = []
     token = _values.set(values)
     try:
-        context: dict[str, Any] = {"person": person}
+        context: dict[str, Any] = {"person": person, "sections": dict(sections or {})}
         if labels is not None:
             context["labels"] = labels
         markdown = template.render(context)
@@ -135,19 +137,34 @@ def _safe_message(message: str, source_lines: Sequence[str]) -> str:
     return "a name used in the template is not defined"
 
 
-def static_problems(env: ImmutableSandboxedEnvironment, source: str, fields: Collection[str]) -> list[TemplateProblem]:
+def static_problems(
+    env: ImmutableSandboxedEnvironment, source: str, fields: Collection[str], section_ids: Collection[str] = ()
+) -> list[TemplateProblem]:
     """Mistakes visible without rendering, in every branch: unknown names, unknown person
-    fields, and reaching for internals that the sandbox would refuse."""
+    fields, unknown sections, and reaching for internals that the sandbox would refuse."""
     problems = []
     tree = env.parse(source)
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    for name in sorted(meta.find_undeclared_variables(tree) - assigned - set(env.globals) - {"person"}):
+    for name in sorted(meta.find_undeclared_variables(tree) - assigned - set(env.globals) - {"person", "sections"}):
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
         problems.append(
             TemplateProblem(
-                line, f"undefined name in template: '{name}' (modules can use `person` and the `labels` filter)"
+                line,
+                f"undefined name in template: '{name}' (modules can use `person`, `sections` and the `labels`, `date` and `join_list` filters)",
             )
         )
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "sections"):
+            continue
+        section = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if isinstance(section, str) and section not in section_ids:
+            problems.append(
+                TemplateProblem(
+                    node.lineno,
+                    f"sections.{section}: not a section of this site (guidegen.yaml sections: {', '.join(section_ids)})",
+                )
+            )
     for node in tree.find_all(nodes.Getattr):
         if node.attr.startswith("_"):
             problems.append(
