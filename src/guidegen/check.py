@@ -13,6 +13,7 @@ from pathlib import Path
 from .build import Project, load_project, make_guide
 from .content import Module, ModuleText, section_titles
 from .errors import InvalidInput, Problem
+from .glossary import check_module_text, check_vocabulary, load_glossaries
 from .markdown import _LINT, html_to_text, render_markdown
 from .personalise import TemplateProblem, personalise
 from .profiles import LoadedProfile, Profile, load_profiles
@@ -67,8 +68,21 @@ def check(root: Path, today: date | None = None) -> CheckReport:
                     report.problems.append(problem)
     for module in project.modules:
         _check_module(project, module, selected_by[module.id], today, report)
+    _check_glossaries(project, report)
     report.problems.sort(key=lambda p: (p.severity != "error", p.path, p.line or 0))
     return report
+
+
+def _check_glossaries(project: Project, report: CheckReport) -> None:
+    """Each language's glossary against that language's modules and vocabulary labels."""
+    glossaries, problems = load_glossaries(project.root, project.settings)
+    report.problems.extend(problems)
+    for language, glossary in glossaries.items():
+        report.problems.extend(check_vocabulary(glossary, project.vocabulary))
+        for module in project.modules:
+            if language in module.texts:
+                text = module.texts[language]
+                report.problems.extend(check_module_text(glossary, text.path, text.where))
 
 
 def _check_profiles_alone(root: Path, report: CheckReport) -> None:
@@ -123,6 +137,14 @@ def _check_module(
         )
     if not module.sources:
         _warn(report, original.where, None, "no `sources:`: name the public guidance this module follows")
+    for language in project.settings.languages:
+        if language not in module.texts:
+            _warn(
+                report,
+                original.where,
+                None,
+                f"no translation in '{language}': readers of that language get the original (add {module.id}.{language}.md)",
+            )
     person = readers[0].profile if readers else SAMPLE_PERSON
     for language, text in module.texts.items():
         if text is not original:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, field_validator
+from pydantic import Discriminator, Field, Tag, field_validator
 
 from .errors import InvalidInput, Problem, display_path
 from .schema import Frozen, Text, Whole, key_text, validate
@@ -19,8 +19,14 @@ from .yamlfile import YamlDocument, read_yaml
 
 SETTINGS_FILE = "guidegen.yaml"
 Slug = Annotated[str, Field(strict=True, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-Localized = Text | dict[str, Text]
-"""Text the person reads: one string, or one per language ({en: ..., es: ...})."""
+Localized = Annotated[
+    Annotated[Text, Tag("str")] | Annotated[dict[str, Text], Tag("dict[language]")],
+    Discriminator(lambda value: "dict[language]" if isinstance(value, dict) else "str"),
+]
+"""Text the person reads: one string, or one per language ({en: ..., es: ...}).
+
+The discriminator picks one branch, so a wrong value gets one message, not one per branch
+(the tags are named so that `schema.validate` leaves them out of the key it shows)."""
 
 
 def in_language(value: Localized, language: str, default: str) -> str:
