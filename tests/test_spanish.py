@@ -276,6 +276,13 @@ def test_the_glossary_checks_vocabulary_labels(project: Path) -> None:
     ]
 
 
+def test_the_glossary_checks_the_projects_ui_strings(project: Path) -> None:
+    (project / "templates").mkdir()
+    (project / "templates" / "strings.yaml").write_text('es:\n  triggers: "Cosas que provocan antojos"\n')
+    found = [str(p) for p in check(project, today=date(2026, 11, 22)).warnings if "glossary" in p.message]
+    assert len(found) == 1 and found[0].startswith("templates/strings.yaml:2: warning: glossary: 'antojos'")
+
+
 def test_a_broken_glossary_is_an_error_with_file_and_line(project: Path) -> None:
     glossary = project / "content" / "glossary.es.yaml"
     glossary.write_text(glossary.read_text() + "recovery time:\n  avoid: [rato]\n  note: 5\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 from .build import Project, load_project, make_guide
 from .content import Module, ModuleText, section_titles
 from .errors import InvalidInput, Problem
-from .glossary import check_module_text, check_vocabulary, load_glossaries
+from .glossary import check_module_text, check_strings, check_vocabulary, load_glossaries
 from .markdown import _LINT, html_to_text, render_markdown
 from .personalise import TemplateProblem, personalise
 from .profiles import LoadedProfile, Profile, load_profiles
@@ -79,6 +79,7 @@ def _check_glossaries(project: Project, report: CheckReport) -> None:
     report.problems.extend(problems)
     for language, glossary in glossaries.items():
         report.problems.extend(check_vocabulary(glossary, project.vocabulary))
+        report.problems.extend(check_strings(glossary, project.root, project.theme.dirs))
         for module in project.modules:
             if language in module.texts:
                 text = module.texts[language]

@@ -150,3 +150,24 @@ def check_vocabulary(glossary: Glossary, vocabulary: Vocabulary) -> list[Problem
                 line = vocabulary.lines.get((field, term)) or 0
                 problems.extend(find_avoided(glossary, [(line, label)], vocabulary.path))
     return problems
+
+
+def check_strings(glossary: Glossary, project: Path, theme_dirs: Iterable[Path]) -> list[Problem]:
+    """Glossary warnings for the theme's UI strings (templates/strings.yaml) in the glossary's language."""
+    problems = []
+    for folder in theme_dirs:
+        path = folder / "strings.yaml"
+        if not path.is_file():
+            continue
+        document, _ = read_yaml(path, project)  # a broken strings file is reported by the theme
+        if document is None or not isinstance(document.data, dict):
+            continue
+        texts = document.data.get(glossary.language)
+        if not isinstance(texts, dict):
+            continue
+        where = display_path(path, project)
+        lines = [
+            (document.line((glossary.language, key)) or 0, text) for key, text in texts.items() if isinstance(text, str)
+        ]
+        problems.extend(find_avoided(glossary, lines, where))
+    return problems
