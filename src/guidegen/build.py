@@ -250,7 +250,12 @@ def staff_index(root: Path, settings: Settings, places: Places, links: Mapping[s
             guides.append({"id": guide_id, "link": address, "local": local, "web": web, "pdf": pdf})
     template = theme.page_environment().get_template(INDEX_TEMPLATE)
     page = template.render(
-        settings=settings, t=theme.strings[language], lang=language, guides=guides, site=site, mark=Markup(INDEX_MARK)
+        settings=settings.in_language(language),
+        t=theme.strings[language],
+        lang=language,
+        guides=guides,
+        site=site,
+        mark=Markup(INDEX_MARK),
     )
     return str(page)
 

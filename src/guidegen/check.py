@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .content import Module, ModuleText
+from .content import Module, ModuleText, section_titles
 from .errors import InvalidInput, Problem, Problems
+from .glossary import check_module_text, check_strings, check_vocabulary, load_glossaries
 from .guide import make_guide, render_module
 from .markdown import html_to_text, worksheet_shape
 from .profiles import LoadedProfile, Profile, load_profiles
@@ -65,8 +66,22 @@ def check(root: Path, today: date | None = None) -> CheckReport:
             report.problems.extend(error.problems)
     for module in project.modules:
         _check_module(project, module, selected_by[module.id], today, report)
+    _check_glossaries(project, report)
     report.problems.sort()
     return report
+
+
+def _check_glossaries(project: Project, report: CheckReport) -> None:
+    """Each language's glossary against that language's modules and vocabulary labels."""
+    glossaries, problems = load_glossaries(project.root, project.settings)
+    report.problems.extend(problems)
+    for language, glossary in glossaries.items():
+        report.problems.extend(check_vocabulary(glossary, project.vocabulary))
+        report.problems.extend(check_strings(glossary, project.root, project.theme.dirs))
+        for module in project.modules:
+            if language in module.texts:
+                text = module.texts[language]
+                report.problems.extend(check_module_text(glossary, text.path, text.where))
 
 
 def _check_profiles_alone(root: Path, report: CheckReport) -> None:
@@ -98,54 +113,68 @@ def _check_module(
     project: Project, module: Module, readers: list[LoadedProfile], today: date, report: CheckReport
 ) -> None:
     original = module.original
-    limits = project.settings.check
     if not readers:
         report.problems.warn(
             original.where,
             None,
             "no example profile gets this module: check its `when` rule, or add a profile that needs it",
         )
-    if module.reviewed is None:
-        report.problems.warn(original.where, None, "no `reviewed:` date: add the date of the last clinical review")
-    elif (today - module.reviewed).days > limits.review_age_days:
-        report.problems.warn(
-            original.where,
-            None,
-            f"last reviewed {(today - module.reviewed).days} days ago (limit {limits.review_age_days}): review it and update `reviewed:`",
-        )
-    if module.reviewed_by is None:
-        report.problems.warn(
-            original.where, None, "no `reviewed_by:`: name who did the clinical review (a person or a team)"
-        )
-    if not module.sources:
-        report.problems.warn(original.where, None, "no `sources:`: name the public guidance this module follows")
+    _check_review(project, module, today, report)
+    for language in project.settings.languages:
+        if language not in module.texts:
+            report.problems.warn(
+                original.where,
+                None,
+                f"no translation in '{language}': readers of that language get the original (add {module.id}.{language}.md)",
+            )
     person = readers[0].profile if readers else SAMPLE_PERSON
     for language, text in module.texts.items():
         if text is not original:
             _compare_translation(original, text, report)
         words = _rendered_text(project, module, text, person.model_copy(update={"language": language}))
-        if words is None or not words.strip():
-            continue
-        score = reading_score(words, language)
-        report.grades[text.where] = score
-        if language == "es" and score < limits.min_reading_ease_es:
-            report.problems.warn(
-                text.where,
-                None,
-                f"hard to read: Fernández-Huerta reading ease {score:.1f} (lowest allowed {limits.min_reading_ease_es:g}); use shorter sentences and words",
-            )
-        elif language != "es" and score > limits.max_grade:
-            report.problems.warn(
-                text.where,
-                None,
-                f"hard to read: grade {score:.1f} (limit {limits.max_grade:g}); use shorter sentences and words",
-            )
+        if words is not None and words.strip():
+            _check_reading(project, text, reading_score(words, language), report)
+
+
+def _check_review(project: Project, module: Module, today: date, report: CheckReport) -> None:
+    """A clinical review that is missing, old, or says nobody; no sources."""
+    where, limit = module.original.where, project.settings.check.review_age_days
+    if module.reviewed is None:
+        report.problems.warn(where, None, "no `reviewed:` date: add the date of the last clinical review")
+    elif (today - module.reviewed).days > limit:
+        days = (today - module.reviewed).days
+        report.problems.warn(
+            where, None, f"last reviewed {days} days ago (limit {limit}): review it and update `reviewed:`"
+        )
+    if module.reviewed_by is None:
+        report.problems.warn(where, None, "no `reviewed_by:`: name who did the clinical review (a person or a team)")
+    if not module.sources:
+        report.problems.warn(where, None, "no `sources:`: name the public guidance this module follows")
+
+
+def _check_reading(project: Project, text: ModuleText, score: float, report: CheckReport) -> None:
+    """Hard reading: a grade above the limit (English), a reading ease below it (Spanish)."""
+    limits = project.settings.check
+    report.grades[text.where] = score
+    if text.language == "es" and score < limits.min_reading_ease_es:
+        report.problems.warn(
+            text.where,
+            None,
+            f"hard to read: Fernández-Huerta reading ease {score:.1f} (lowest allowed {limits.min_reading_ease_es:g}); use shorter sentences and words",
+        )
+    elif text.language != "es" and score > limits.max_grade:
+        report.problems.warn(
+            text.where,
+            None,
+            f"hard to read: grade {score:.1f} (limit {limits.max_grade:g}); use shorter sentences and words",
+        )
 
 
 def _rendered_text(project: Project, module: Module, text: ModuleText, person: Profile) -> str | None:
     strings = project.theme.strings[text.language]
     try:
-        rendered = render_module(module, text.language, person.template_view(), strings)
+        titles = section_titles(project.settings.sections, strings)
+        rendered = render_module(module, text.language, person.template_view(), strings, titles)
     except InvalidInput:
         return None  # already reported by the guide check
     return f"{text.title}.\n{text.front_matter.summary}\n{html_to_text(rendered.html)}"

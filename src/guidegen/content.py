@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+from babel.dates import format_date
+from babel.lists import format_list
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
 from pydantic import Field
@@ -134,9 +136,10 @@ def load_module_text(
         problems.extend(error.problems)
         problems.raise_errors()
         raise
-    problems.extend(static_problems(env, source, where, Profile.model_fields))
+    problems.extend(static_problems(env, source, where, Profile.model_fields, settings.sections))
     problems.raise_errors()
-    personalise(template, source, where, TRIAL_PERSON.template_view())  # runtime errors surface at load time
+    trial_sections = {section: section for section in settings.sections}
+    personalise(template, source, where, TRIAL_PERSON.template_view(), trial_sections)  # runtime errors surface now
     return ModuleText(language, path, where, front.title, front.summary, source, template, front), rule
 
 
@@ -145,16 +148,78 @@ TRIAL_PERSON = Profile(id="trial", name="Sam")
 
 
 def make_module_environment(vocabulary: Vocabulary, settings: Settings) -> Any:
-    """One sandbox for every module, with a `labels` filter in the reader's language."""
+    """One sandbox for every module, with `labels`, `date` and `join_list` filters in the reader's language."""
+
+    def reader_language(context: Context) -> str:
+        return str(context["person"].get("language") or settings.default_language)
 
     @pass_context
     def labels(context: Context, terms: Any) -> Any:
-        language = context["person"].get("language") or settings.default_language
+        language = reader_language(context)
         if isinstance(terms, str):
             return vocabulary.label(terms, language, settings.default_language)
         return vocabulary.labels(terms or (), language, settings.default_language)
 
-    return make_environment(labels)  # type: ignore[arg-type]  # pass_context filters get the context first
+    @pass_context
+    def day(context: Context, value: Any, style: str = "long") -> str:
+        return format_day(value, reader_language(context), style)
+
+    @pass_context
+    def join_list(context: Context, items: Any, style: str = "and") -> str:
+        return format_items(items, reader_language(context), style)
+
+    env = make_environment(labels)  # type: ignore[arg-type]  # pass_context filters get the context first
+    env.filters["date"] = day
+    env.filters["join_list"] = join_list
+    return env
+
+
+_LIST_STYLES = {"and": "standard", "or": "or"}
+
+
+def format_day(value: Any, language: str, style: str = "long") -> str:
+    """A date in the reader's language: 2026-12-15 -> '15 de diciembre de 2026'; nothing for no date."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, date):
+        raise TypeError("the date filter takes a date, like person.review.next")
+    if style not in ("short", "medium", "long", "full"):
+        raise ValueError("the date filter's style is short, medium, long or full")
+    return str(format_date(value, format=style, locale=language))
+
+
+def format_items(items: Any, language: str, style: str = "and") -> str:
+    """Items joined the language's way ('a, b and c'; 'a, b y c'), each kept as written."""
+    if style not in _LIST_STYLES:
+        raise ValueError("join_list takes 'and' or 'or'")
+    if items is None:
+        return ""
+    words = [str(item) for item in ([items] if isinstance(items, str) else items)]
+    if not words:
+        return ""
+    joined = str(format_list(words, style=_LIST_STYLES[style], locale=language))  # type: ignore[arg-type]
+    if language.split("_")[0] == "es" and len(words) > 1:
+        joined = _spanish_conjunction(joined, words[-1], style)
+    return joined
+
+
+def _spanish_conjunction(joined: str, last: str, style: str) -> str:
+    """Spanish says 'e' before an i- sound and 'u' before an o- sound ('Ana e Inés', 'siete u ocho')."""
+    plain = last.lower()
+    if (
+        style == "and"
+        and plain.startswith(("i", "hi", "í", "hí"))
+        and not plain.startswith(("ia", "ie", "io", "iu", "hia", "hie", "hio", "hiu"))
+    ):
+        return joined[: -len(last) - 3] + " e " + last
+    if style == "or" and plain.startswith(("o", "ho", "ó", "hó")):
+        return joined[: -len(last) - 3] + " u " + last
+    return joined
+
+
+def section_titles(sections: Sequence[str], strings: Mapping[str, str]) -> dict[str, str]:
+    """Each section's heading in one language: what the guide shows and what `sections.<id>` prints."""
+    return {section: strings.get(f"section.{section}", section.replace("-", " ").capitalize()) for section in sections}
 
 
 def load_modules(root: Path, settings: Settings, vocabulary: Vocabulary) -> list[Module]:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from markupsafe import Markup
 
-from .content import Module, modules_by_section
+from .content import Module, modules_by_section, section_titles
 from .errors import InvalidInput
 from .markdown import render_markdown
 from .personalise import personalise
@@ -85,10 +85,13 @@ def term_labels(person: Profile, vocabulary: Vocabulary, default_language: str) 
     return result
 
 
-def render_module(module: Module, language: str, view: dict[str, object], strings: Mapping[str, str]) -> GuideModule:
-    """One module personalised for a person and rendered to an HTML fragment."""
+def render_module(
+    module: Module, language: str, view: dict[str, object], strings: Mapping[str, str], sections: Mapping[str, str]
+) -> GuideModule:
+    """One module personalised for a person and rendered to an HTML fragment; `sections` are the
+    guide's section headings, which a module may name (`{{ sections.coping }}`)."""
     text, untranslated = module.text_for(language)
-    personalised = personalise(text.template, text.source, text.where, view)
+    personalised = personalise(text.template, text.source, text.where, view, sections)
     body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings)
     return GuideModule(
         module.id, text.title, text.summary, Markup(personalised.fill(body)), untranslated, text.language
@@ -100,12 +103,12 @@ def make_guide(project: Project, person: Profile) -> Guide:
     language = person.language or project.settings.default_language
     strings = project.theme.strings[language]
     view = person.template_view()
+    titles = section_titles(project.settings.sections, strings)
     sections = []
     try:
         for section_id, modules in modules_by_section(select_modules(person, project.modules)).items():
-            rendered = tuple(render_module(module, language, view, strings) for module in modules)
-            title = strings.get(f"section.{section_id}", section_id.replace("-", " ").capitalize())
-            sections.append(GuideSection(section_id, title, rendered))
+            rendered = tuple(render_module(module, language, view, strings, titles) for module in modules)
+            sections.append(GuideSection(section_id, titles[section_id], rendered))
     except InvalidInput as error:
         raise InvalidInput(p.adding(f"building guide {person.id}") for p in error.problems) from None
     made = guide_date([entry.date for entry in person.review.history])

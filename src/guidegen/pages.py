@@ -20,7 +20,7 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
     return {
         "guide": guide,
         "person": guide.person,
-        "settings": settings,
+        "settings": settings.in_language(guide.language),
         "t": guide.strings,
         "lang": guide.language,
         "format_classes": " ".join(f"format-{f.replace('_', '-')}" for f in guide.person.format),
@@ -42,7 +42,7 @@ def render_sealed(
     but for the sealed text."""
     language = settings.default_language
     others = [{"lang": lang, "note": strings[lang]["sealed_note"]} for lang in settings.languages[1:]]
-    context = {"settings": settings, "t": strings[language], "lang": language, "others": others}
+    context = {"settings": settings.in_language(language), "t": strings[language], "lang": language, "others": others}
     return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
 
 

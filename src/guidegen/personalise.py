@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import traceback
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -73,12 +73,16 @@ def compile_template(env: ImmutableSandboxedEnvironment, source: str, name: str)
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
-def personalise(template: Template, source: str, name: str, person: dict[str, Any]) -> Personalised:
-    """Render a compiled module body for one person; a failure is a problem naming `name` and the line."""
+def personalise(
+    template: Template, source: str, name: str, person: dict[str, Any], sections: Mapping[str, str] | None = None
+) -> Personalised:
+    """Render a compiled module body for one person; a failure is a problem naming `name` and the line.
+
+    `sections` maps section ids to their headings in the guide's language (`{{ sections.coping }}`)."""
     values: list[str] = []
     token = _values.set(values)
     try:
-        markdown = template.render({"person": person})
+        markdown = template.render({"person": person, "sections": dict(sections or {})})
     except Exception as error:  # noqa: BLE001 - a template can raise anything; report the line, not the value
         raise InvalidInput([Problem(name, _line(error, name), _render_message(error, source))]) from None
     finally:
@@ -113,51 +117,64 @@ def _safe_message(message: str, source: str) -> str:
 
 
 def static_problems(
-    env: ImmutableSandboxedEnvironment, source: str, where: str, fields: Collection[str]
+    env: ImmutableSandboxedEnvironment,
+    source: str,
+    where: str,
+    fields: Collection[str],
+    section_ids: Collection[str] = (),
 ) -> list[Problem]:
     """Mistakes visible without rendering, in every branch: unknown names, unknown person
-    fields, and reaching for internals that the sandbox would refuse."""
-    problems: list[Problem] = []
+    fields, unknown sections, and reaching for internals that the sandbox would refuse."""
     tree = env.parse(source)
+    found = [*_unknown_names(env, tree), *_unknown_sections(tree, section_ids), *_forbidden(env, tree, fields)]
+    return [Problem(where, line, message) for line, message in found]
+
+
+def _unknown_names(env: ImmutableSandboxedEnvironment, tree: nodes.Template) -> list[tuple[int | None, str]]:
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    for name in sorted(meta.find_undeclared_variables(tree) - assigned - set(env.globals) - {"person"}):
+    found: list[tuple[int | None, str]] = []
+    for name in sorted(meta.find_undeclared_variables(tree) - assigned - set(env.globals) - {"person", "sections"}):
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
-        problems.append(
-            Problem(
-                where, line, f"undefined name in template: '{name}' (modules can use `person` and the `labels` filter)"
+        found.append(
+            (
+                line,
+                f"undefined name in template: '{name}' (modules can use `person`, `sections` and the `labels`, `date` and `join_list` filters)",
             )
         )
+    return found
+
+
+def _unknown_sections(tree: nodes.Template, section_ids: Collection[str]) -> list[tuple[int | None, str]]:
+    found: list[tuple[int | None, str]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "sections"):
+            continue
+        section = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if isinstance(section, str) and section not in section_ids:
+            known = ", ".join(section_ids)
+            found.append(
+                (node.lineno, f"sections.{section}: not a section of this site (guidegen.yaml sections: {known})")
+            )
+    return found
+
+
+def _forbidden(
+    env: ImmutableSandboxedEnvironment, tree: nodes.Template, fields: Collection[str]
+) -> list[tuple[int | None, str]]:
+    refused = "the template tried something the sandbox does not allow"
+    found: list[tuple[int | None, str]] = []
     for node in tree.find_all(nodes.Getattr):
         if node.attr.startswith("_"):
-            problems.append(
-                Problem(
-                    where,
-                    node.lineno,
-                    f"the template tried something the sandbox does not allow (attribute '{node.attr}')",
-                )
-            )
+            found.append((node.lineno, f"{refused} (attribute '{node.attr}')"))
         elif isinstance(node.node, nodes.Name) and node.node.name == "person" and node.attr not in fields:
-            problems.append(
-                Problem(where, node.lineno, f"undefined name in template: person.{node.attr} is not a profile field")
-            )
+            found.append((node.lineno, f"undefined name in template: person.{node.attr} is not a profile field"))
     for item in tree.find_all(nodes.Getitem):
         if isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str) and item.arg.value.startswith("_"):
-            problems.append(
-                Problem(
-                    where,
-                    item.lineno,
-                    "the template tried something the sandbox does not allow (an item starting with _)",
-                )
-            )
+            found.append((item.lineno, f"{refused} (an item starting with _)"))
     for filter_node in tree.find_all(nodes.Filter):
         if filter_node.name == "attr":
-            problems.append(
-                Problem(
-                    where,
-                    filter_node.lineno,
-                    "the template tried something the sandbox does not allow (the attr filter is not available in modules)",
-                )
-            )
+            found.append((filter_node.lineno, f"{refused} (the attr filter is not available in modules)"))
         elif filter_node.name not in env.filters:
-            problems.append(Problem(where, filter_node.lineno, f"unknown filter '{filter_node.name}'"))
-    return problems
+            found.append((filter_node.lineno, f"unknown filter '{filter_node.name}'"))
+    return found

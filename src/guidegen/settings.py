@@ -1,4 +1,9 @@
-"""Site settings (guidegen.yaml): title, organization, languages, paper, sections, crisis lines."""
+"""Site settings (guidegen.yaml): title, organization, languages, paper, sections, crisis lines.
+
+Every text that settings put in front of the person (title, organization, contact note, crisis
+labels and notes) is one string or a map with one value per language; `Settings.in_language`
+resolves them before a page is rendered, so templates only ever see plain strings.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,29 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from .errors import InvalidInput, Problem, display_path
-from .schema import Frozen, Text, Whole, validate
-from .yamlfile import read_yaml
+from .schema import Frozen, Text, Whole, key_text, validate
+from .yamlfile import YamlDocument, read_yaml
 
 SETTINGS_FILE = "guidegen.yaml"
 Slug = Annotated[str, Field(strict=True, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Localized = Annotated[
+    Annotated[Text, Tag("str")] | Annotated[dict[str, Text], Tag("dict[language]")],
+    Discriminator(lambda value: "dict[language]" if isinstance(value, dict) else "str"),
+]
+"""Text the person reads: one string, or one per language ({en: ..., es: ...}).
+
+The discriminator picks one branch, so a wrong value gets one message, not one per branch
+(the tags are named so that `schema.validate` leaves them out of the key it shows)."""
+
+
+def in_language(value: Localized, language: str, default: str) -> str:
+    """The text of a Localized value in `language` (a loaded map always has every language)."""
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value[default]
 
 
 class Contact(Frozen):
@@ -23,17 +43,21 @@ class Contact(Frozen):
     """Main phone number."""
     web: Text | None = None
     """Web address."""
+    note: Localized | None = None
+    """A short note shown with the contact details, e.g. opening hours."""
 
 
 class CrisisLine(Frozen):
     """A crisis line shown on every page of every guide."""
 
-    label: Text
-    """What the line is, e.g. '988 Suicide & Crisis Lifeline'."""
+    label: Localized
+    """What the line is, e.g. '988 Suicide & Crisis Lifeline'; per language when it differs."""
     phone: Text
     """The number to call."""
     text: Text | None = None
     """A number that takes text messages, when different from `phone`."""
+    note: Localized | None = None
+    """A short note under the line, e.g. when it is open or how to reach a counselor in a language."""
 
 
 class CheckSettings(Frozen):
@@ -57,9 +81,9 @@ class WebSettings(Frozen):
 class Settings(Frozen):
     """Everything in guidegen.yaml, validated."""
 
-    title: Text = "My Recovery Guide"
+    title: Localized = "My Recovery Guide"
     """The guide's title on the cover and in the browser."""
-    organization: Text
+    organization: Localized
     """Who gives the guide."""
     contact: Contact = Contact()
     """How to reach the organization."""
@@ -126,6 +150,68 @@ class Settings(Frozen):
         """The language of a profile that names none."""
         return self.languages[0]
 
+    def in_language(self, language: str) -> Settings:
+        """These settings with every per-language text resolved to `language` (for page templates)."""
+
+        def text(value: Localized) -> str:
+            return in_language(value, language, self.default_language)
+
+        def maybe(value: Localized | None) -> str | None:
+            return None if value is None else text(value)
+
+        contact = self.contact.model_copy(update={"note": maybe(self.contact.note)})
+        crisis = tuple(
+            line.model_copy(update={"label": text(line.label), "note": maybe(line.note)}) for line in self.crisis
+        )
+        return self.model_copy(
+            update={
+                "title": text(self.title),
+                "organization": text(self.organization),
+                "contact": contact,
+                "crisis": crisis,
+            }
+        )
+
+
+def _localized_texts(settings: Settings) -> list[tuple[tuple[str | int, ...], Localized | None]]:
+    """Every per-language text of the settings, with its key."""
+    found: list[tuple[tuple[str | int, ...], Localized | None]] = [
+        (("title",), settings.title),
+        (("organization",), settings.organization),
+        (("contact", "note"), settings.contact.note),
+    ]
+    for index, line in enumerate(settings.crisis):
+        found += [(("crisis", index, "label"), line.label), (("crisis", index, "note"), line.note)]
+    return found
+
+
+def language_problems(settings: Settings, document: YamlDocument, where: str) -> list[Problem]:
+    """A text given per language must give exactly the languages of `languages`."""
+    problems = []
+    for key, value in _localized_texts(settings):
+        if not isinstance(value, dict):
+            continue
+        name = key_text(key)
+        missing = [language for language in settings.languages if language not in value]
+        if missing:
+            problems.append(
+                Problem(
+                    where,
+                    document.line(key),
+                    f"{name}: give this text in every language of `languages` (missing: {', '.join(missing)}), or give one text for all",
+                )
+            )
+        for language in value:
+            if language not in settings.languages:
+                problems.append(
+                    Problem(
+                        where,
+                        document.line((*key, language)),
+                        f"{name}.{language}: '{language}' is not in `languages` ({', '.join(settings.languages)})",
+                    )
+                )
+    return problems
+
 
 def load_settings(project: Path) -> Settings:
     """Read and validate guidegen.yaml, or raise InvalidInput with every problem."""
@@ -143,7 +229,11 @@ def load_settings(project: Path) -> Settings:
     document, problems = read_yaml(path, project)
     if document is None:
         raise InvalidInput(problems)
-    settings, problems = validate(Settings, document, display_path(path, project))
+    where = display_path(path, project)
+    settings, problems = validate(Settings, document, where)
     if settings is None:
+        raise InvalidInput(problems)
+    problems = language_problems(settings, document, where)
+    if problems:
         raise InvalidInput(problems)
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ class Vocabulary:
 
     fields: Mapping[str, Mapping[str, Mapping[str, str]]]
     """field -> term -> language -> label."""
+    path: str = ""
+    """The file as shown in messages (for the glossary's warnings on labels)."""
+    lines: Mapping[tuple[str, ...], int] = dataclasses.field(default_factory=dict)
+    """Line of each field and term in the file."""
 
     def terms(self, field: str) -> tuple[str, ...]:
         """The terms allowed in `field` (or the field it borrows from), in the order the file declares them."""
@@ -86,7 +91,8 @@ def load_vocabulary(root: Path, settings: Settings) -> Vocabulary:
         else:
             fields[field] = _read_terms(field, terms, document, where, settings, seen, problems)
     problems.raise_errors()
-    return Vocabulary(fields=fields)
+    lines = {tuple(str(k) for k in key): line for key, line in document.lines.items()}
+    return Vocabulary(fields=fields, path=where, lines=lines)
 
 
 def _read_terms(
