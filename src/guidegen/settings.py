@@ -47,6 +47,20 @@ class CheckSettings(Frozen):
     """A module reviewed longer ago than this gets a warning."""
 
 
+class FhirImport(Frozen):
+    """How `guidegen import fhir` reads the clinic's records."""
+
+    id_system: Text | None = None
+    """The Patient identifier system whose value becomes the profile id (e.g. the clinic's record number)."""
+
+
+class ImportSettings(Frozen):
+    """Settings for importing profiles from the clinic's record system."""
+
+    fhir: FhirImport = FhirImport()
+    """FHIR R4 import (`guidegen import fhir`)."""
+
+
 class Settings(Frozen):
     """Everything in guidegen.yaml, validated."""
 
@@ -70,6 +84,8 @@ class Settings(Frozen):
     """Output folder, relative to the project."""
     check: CheckSettings = CheckSettings()
     """Limits for `guidegen check`."""
+    import_: ImportSettings = Field(default=ImportSettings(), alias="import")
+    """Importing profiles from the clinic's record system (`import: {fhir: {id_system: ...}}`)."""
 
     @field_validator("languages")
     @classmethod

@@ -1,0 +1,216 @@
+"""Writing imported facts into profiles/<id>.yaml, keeping what staff wrote by hand and their comments.
+
+The import owns a few fields: name, language, the coded terms of substances, conditions and
+therapies (terms without `codes:` in the vocabulary, like cbt, stay staff's), goals, care_team
+and the measures it has scores for. A field is replaced only when the record holds resources of
+the kind that fills it. Everything else in the file, comments included, is kept as it was
+(ruamel.yaml round trip). The new text must load as a valid profile before it replaces the old
+file, atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from .errors import Problem
+from .profiles import PROFILES_DIR, CareTeamMember, Goal, Profile, load_profile
+from .settings import Settings
+from .vocabulary import Vocabulary
+from .yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    from .fhir_import import PatientRecord
+
+KEY_ORDER = tuple(Profile.model_fields)
+"""Keys in the order a new profile lists them (the order of the Profile model)."""
+FILLED_BY = {"substances": "condition", "conditions": "condition", "therapies": "medication"}
+"""Term field -> the kind of resource that fills it."""
+NEW_PROFILE_HEADER = (
+    "Imported from the clinic's record system (guidegen import fhir). A new import replaces name,\n"
+    "language, coded terms, goals, care_team and measures; add triggers, coping, people, a safety\n"
+    "plan and a message by hand: they are kept. See docs/import.md."
+)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long line of text
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def write_profile(
+    project: Path, profile_id: str, record: PatientRecord, settings: Settings, vocabulary: Vocabulary
+) -> tuple[str | None, list[Problem]]:
+    """Write or update one profile; returns new/updated/unchanged, or None and the problems."""
+    path = project / PROFILES_DIR / f"{profile_id}.yaml"
+    where = f"{PROFILES_DIR}/{profile_id}.yaml"
+    yaml = _yaml()
+    if path.exists():
+        document, problems = read_yaml(path, project)
+        if document is None:
+            return None, [*problems, Problem(where, None, "not updated: fix this file first (guidegen check)")]
+        old_text = path.read_text(encoding="utf-8")
+        data = yaml.load(old_text)
+        if not isinstance(data, CommentedMap):
+            return None, [Problem(where, 1, "not updated: expected a mapping of keys (fix this file first)")]
+    else:
+        old_text = None
+        data = CommentedMap()
+        data.yaml_set_start_comment(NEW_PROFILE_HEADER)
+        _put(data, "id", profile_id)
+    problem = merge_record(data, record, settings, vocabulary, new=old_text is None)
+    if problem:
+        return None, [Problem(where, None, problem)]
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    text = buffer.getvalue()
+    if text == old_text:
+        return "unchanged", []
+    problems = _write_checked(path, text, project, settings, vocabulary, where)
+    if problems:
+        return None, problems
+    return ("new" if old_text is None else "updated"), []
+
+
+def merge_record(
+    data: CommentedMap, record: PatientRecord, settings: Settings, vocabulary: Vocabulary, *, new: bool
+) -> str | None:
+    """Put the record's facts into a profile's data; a message when it cannot be done."""
+    facts = record.facts
+    if facts is not None and facts.name:
+        _put(data, "name", DoubleQuotedScalarString(facts.name))
+    elif new:
+        return "not written: the Patient has no given name, and a profile needs a name"
+    if facts is not None and facts.language in settings.languages:
+        _put(data, "language", facts.language)
+    for field, kind in FILLED_BY.items():
+        if kind in record.seen:
+            _put(data, field, _terms(data.get(field), record.terms.get(field, []), field, vocabulary))
+    if "goal" in record.seen:
+        _put(data, "goals", _goals(record))
+    if "careteam" in record.seen:
+        _put(data, "care_team", _care_team(data.get("care_team"), record))
+    if "measures" in Profile.model_fields and record.scores:
+        measures = data.get("measures")
+        if not isinstance(measures, CommentedMap):
+            measures = CommentedMap()
+        for measure in sorted(record.scores):
+            series = CommentedSeq()
+            for day in sorted(record.scores[measure]):
+                entry = CommentedMap([("date", day), ("score", record.scores[measure][day].score)])
+                entry.fa.set_flow_style()
+                series.append(entry)
+            series.fa.set_flow_style()
+            measures[measure] = series
+        _put(data, "measures", measures)
+    return None
+
+
+def _terms(old: Any, imported: list[str], field: str, vocabulary: Vocabulary) -> CommentedSeq:
+    """Staff's uncoded terms kept, coded ones replaced by the record's; in vocabulary order."""
+    coded = {term for (f, term) in vocabulary.codes if f == field}
+    kept = [t for t in (old or []) if isinstance(t, str) and t not in coded]
+    wanted = set(kept) | set(imported)
+    order = vocabulary.terms(field)
+    terms = [t for t in order if t in wanted] + [t for t in kept if t not in order]
+    seq = CommentedSeq(terms)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _goals(record: PatientRecord) -> CommentedSeq:
+    goals = CommentedSeq()
+    for goal in record.goals:
+        entry = CommentedMap([("text", DoubleQuotedScalarString(goal.text))])
+        if goal.by:
+            entry["by"] = goal.by
+        if goal.done and "done" in Goal.model_fields:
+            entry["done"] = goal.done
+        entry.fa.set_flow_style()
+        goals.append(entry)
+    return goals
+
+
+def _care_team(old: Any, record: PatientRecord) -> CommentedSeq:
+    """The record's care team; a phone number staff added by hand stays with the same name."""
+    phones = {
+        m.get("name"): m.get("phone")
+        for m in (old or [])
+        if isinstance(m, dict) and m.get("phone") and "phone" in CareTeamMember.model_fields
+    }
+    team = CommentedSeq()
+    for name, role in record.care_team:
+        entry = CommentedMap([("name", DoubleQuotedScalarString(name))])
+        if role:
+            entry["role"] = DoubleQuotedScalarString(role)
+        if phones.get(name):
+            entry["phone"] = phones[name]
+        entry.fa.set_flow_style()
+        team.append(entry)
+    return team
+
+
+def _put(data: CommentedMap, key: str, value: Any) -> None:
+    """Set a key, in place when it exists (its comments stay); new keys go where KEY_ORDER puts them."""
+    if key in data:
+        if _same(data[key], value):
+            return
+        data[key] = value
+        return
+    rank = KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER)
+    position = 0
+    for index, existing in enumerate(data):
+        if existing in KEY_ORDER and KEY_ORDER.index(existing) < rank:
+            position = index + 1
+    data.insert(position, key, value)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal as data (so an unchanged field keeps its formatting and comments)."""
+    return bool(_plain(old) == _plain(new))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _write_checked(
+    path: Path, text: str, project: Path, settings: Settings, vocabulary: Vocabulary, where: str
+) -> list[Problem]:
+    """Write `text` as a temporary <id>.yaml, load it as a profile, then move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".import-", dir=path.parent))
+    try:
+        temporary = folder / path.name
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        loaded, problems = load_profile(temporary, project, settings, vocabulary)
+        if loaded is None:
+            # Our bug or a vocabulary without these terms: say where, never the values.
+            return [
+                Problem(where, p.line, f"not written: the imported profile would not be valid ({p.message})")
+                for p in problems
+            ]
+        os.replace(temporary, path)
+        return []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
