@@ -26,7 +26,8 @@ from fhir_records import (
     write_ndjson,
 )
 from guidegen.fhir_import import CodeIndex, PatientRecord, import_fhir, read_resource, safe_id
-from guidegen.profile_writer import merge_record
+from guidegen.profile_writer import _yaml, merge_record, new_profile_text
+from guidegen.profiles import load_profile
 from guidegen.settings import load_settings
 from guidegen.vocabulary import Vocabulary, load_vocabulary
 
@@ -79,6 +80,14 @@ def profile(project: Path, profile_id: str) -> dict:
     return yaml.safe_load((project / "profiles" / f"{profile_id}.yaml").read_text())
 
 
+def assert_valid(project: Path, profile_id: str) -> None:
+    """The profile loads as `guidegen check` and `build` load it."""
+    settings = load_settings(project)
+    path = project / "profiles" / f"{profile_id}.yaml"
+    loaded, problems = load_profile(path, project, settings, load_vocabulary(project, settings))
+    assert loaded is not None, problems
+
+
 def assert_private_values_absent(*texts: str) -> None:
     for text in texts:
         for value in PRIVATE:
@@ -117,6 +126,23 @@ def test_written_yaml_is_plain_and_strict(clinic: Path, run: Callable[..., Resul
     assert "by: 2026-11-30" in text  # dates unquoted
     assert '{text: "Walk every morning"' in text  # text quoted
     assert text.index("id:") < text.index("name:") < text.index("substances:") < text.index("goals:")
+
+
+def test_new_profiles_are_laid_out_as_the_round_trip_writer_lays_them_out(clinic: Path, tmp_path: Path) -> None:
+    """New profiles are written by a fast writer; a re-import (round trip) must find them unchanged."""
+    import io
+
+    import_fhir(clinic, [write_bundle(tmp_path / "b.json", full_record())])
+    text = (clinic / "profiles" / "mrn-0001.yaml").read_text()
+    yaml_rt = _yaml()
+    buffer = io.StringIO()
+    yaml_rt.dump(yaml_rt.load(text), buffer)
+    assert buffer.getvalue() == text
+    data = yaml_rt.load(text)
+    data["id"] = "0142"
+    data["name"] = 'Ana "Nana" \\ O\'Neil'
+    assert yaml.safe_load(new_profile_text(data))["id"] == "0142"
+    assert yaml.safe_load(new_profile_text(data))["name"] == 'Ana "Nana" \\ O\'Neil'
 
 
 def test_two_patients_in_one_ndjson_file_and_missing_language(
@@ -261,7 +287,7 @@ def test_reimport_keeps_what_staff_wrote(clinic: Path, run: Callable[..., Result
         "  You asked for help: that is the hardest part.\n"
     )
     path.write_text(text)
-    assert run("check", "-C", clinic).exit_code == 0
+    assert_valid(clinic, "mrn-0001")
 
     later = full_record()
     later[1] = condition("p1", ICD, "F11.20", clinical="remission")  # opioids no longer active
@@ -280,7 +306,7 @@ def test_reimport_keeps_what_staff_wrote(clinic: Path, run: Callable[..., Result
     assert data["message"].startswith("You asked for help")
     assert data["care_team"][0] == {"name": "Alex Kim", "role": "Counselor", "phone": "555-0199"}
     assert "# written by staff after the assessment" in updated
-    assert run("check", "-C", clinic).exit_code == 0
+    assert_valid(clinic, "mrn-0001")
 
     again = run("import", "fhir", tmp_path / "later.json", "-C", clinic, "-j", "1")
     assert "mrn-0001 (unchanged)" in again.output
@@ -351,7 +377,8 @@ def test_synthetic_records_from_a_generator_library(clinic: Path, run: Callable[
     result = run("import", "fhir", *paths, "-C", clinic, "-j", "2")
     assert result.exit_code == 0, result.output
     assert "imported 8 profiles (8 new" in result.output
-    assert run("check", "-C", clinic).exit_code == 0
+    for path in (clinic / "profiles").glob("*.yaml"):
+        assert_valid(clinic, path.stem)
 
     export = tmp_path / "export"
     export.mkdir()
@@ -387,3 +414,48 @@ def test_synthetic_records_with_defects(clinic: Path, run: Callable[..., Result]
             assert result.exit_code == 1
             assert f"entry[{broken}]: Observation: not valid FHIR R4 (valueQuantity.value" in result.output
             assert "not detected" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("ICD10:F11", "unknown code system 'ICD10'"),
+        ("F11.*", "expected SYSTEM:CODE text"),
+        ("ICD-10-CM:f11.2", "not a well-formed ICD-10-CM code"),
+        ("ICD-10-CM:F11.*.*", "not a well-formed ICD-10-CM code"),
+        ("SNOMED:75544001", "the SNOMED CT check digit does not match"),
+        ("LOINC:44261-5", "the LOINC check digit does not match"),
+        ("RxNorm:ab12", "not a well-formed RxNorm code"),
+    ],
+)
+def test_check_rejects_a_malformed_code(project: Path, run: Callable[..., Result], code: str, message: str) -> None:
+    vocabulary = project / "content" / "vocabulary.yaml"
+    lines = vocabulary.read_text().split("\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith("  opioids:"))
+    lines[number] = lines[number].replace('codes: ["ICD-10-CM:F11.*"', f'codes: ["{code}"')
+    vocabulary.write_text("\n".join(lines))
+    result = run("check", "-C", project)
+    assert result.exit_code == 1
+    assert f"content/vocabulary.yaml:{number + 1}: substances.opioids.codes[0]: {message}" in result.output
+
+
+def test_codes_must_be_a_list(project: Path, run: Callable[..., Result]) -> None:
+    vocabulary = project / "content" / "vocabulary.yaml"
+    vocabulary.write_text(vocabulary.read_text().replace('codes: ["RxNorm:1819"]', 'codes: "RxNorm:1819"'))
+    result = run("check", "-C", project)
+    assert result.exit_code == 1
+    assert "therapies.buprenorphine.codes: expected a list" in result.output
+
+
+def test_code_index_matches_prefixes_and_exact_codes(project: Path) -> None:
+    settings = load_settings(project)
+    index = CodeIndex.from_vocabulary(load_vocabulary(project, settings))
+    fields = ("substances", "conditions")
+    assert index.terms(ICD, "F43.10", fields) == [("conditions", "ptsd")]
+    assert index.terms(ICD, "F4310", fields) == [("conditions", "ptsd")]
+    assert index.terms(ICD, "F43.2", fields) == []
+    assert index.terms(ICD, "F23", fields) == [("conditions", "psychosis")]
+    assert index.terms(ICD, "F230", fields) == []  # F23 is exact, not a prefix
+    assert index.terms(SNOMED, "75544000", fields) == [("substances", "opioids")]
+    assert index.terms(SNOMED, "7554400", fields) == []
+    assert index.terms(ICD, "F11.20", ("therapies",)) == []

@@ -9,9 +9,12 @@ position (NDJSON line or Bundle entry) and never a value from a record.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import re
+import shutil
+import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,13 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from .errors import InvalidInput, Problem, display_path
+from .profiles import PROFILES_DIR
 from .schema import key_text
-from .settings import SETTINGS_FILE, Settings, load_settings
+from .settings import SETTINGS_FILE, load_settings
 from .vocabulary import CODE_SYSTEMS, Vocabulary, load_vocabulary
 
 CONDITION_FIELDS = ("substances", "conditions")
@@ -49,6 +53,11 @@ _SHORT_SYSTEM = {uri: name for name, uri in CODE_SYSTEMS.items()}
 _UNSAFE_ID = re.compile(r"[^a-z0-9-]+")
 CHUNK = 256
 """Resources handed to a worker at a time."""
+PROFILES_PER_TASK = 32
+"""Profiles a worker stages at a time."""
+COMMIT_BATCH = 512
+"""Staged profiles moved into profiles/ after one sync."""
+T = TypeVar("T")
 
 
 # -- codes ------------------------------------------------------------------------------------
@@ -159,9 +168,8 @@ class Fact:
 _STATE: dict[str, Any] = {}
 
 
-def _start_worker(index: CodeIndex, id_system: str) -> None:
-    _STATE["index"] = index
-    _STATE["id_system"] = id_system
+def _start_worker(state: dict[str, Any]) -> None:
+    _STATE.update(state)
 
 
 def read_chunk(chunk: Sequence[tuple[tuple[int, int], str | dict[str, Any]]]) -> list[Fact]:
@@ -522,8 +530,6 @@ class ImportReport:
 
 def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> ImportReport:
     """Import every patient in `files` into profiles/<id>.yaml (see docs/import.md)."""
-    from .profile_writer import write_profile
-
     settings = load_settings(project)
     vocabulary = load_vocabulary(project, settings)
     id_system = settings.import_.fhir.id_system
@@ -539,12 +545,69 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> Impor
             ]
         )
     sources = _sources(project, files)
-    index = CodeIndex.from_vocabulary(vocabulary)
-    problems: list[Problem] = []
+    profiles = project / PROFILES_DIR
+    profiles.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=profiles))  # beside profiles/: renames stay atomic
+    state = {
+        "index": CodeIndex.from_vocabulary(vocabulary),
+        "id_system": id_system,
+        "project": project,
+        "settings": settings,
+        "vocabulary": vocabulary,
+        "staging": staging,
+    }
+    try:
+        with _pool(jobs, state) as pool:
+            problems: list[Problem] = []
+            records, skipped = _gather(sources, pool, jobs, problems)
+            return _write_all(project, staging, records, sources, problems, pool, jobs, skipped)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+class _Inline:
+    """The executor for --jobs 1: runs each task at once, in this process."""
+
+    def submit(self, task: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(task(*args))
+        return future
+
+
+@contextlib.contextmanager
+def _pool(jobs: int, state: dict[str, Any]) -> Iterator[ProcessPoolExecutor | _Inline]:
+    """Worker processes that share the loaded vocabulary and settings (by fork where there is one)."""
+    if jobs <= 1:
+        _start_worker(state)
+        yield _Inline()
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(state,)) as pool:
+        yield pool
+
+
+def _in_order(
+    pool: ProcessPoolExecutor | _Inline, task: Callable[..., list[T]], items: Iterable[Any], window: int
+) -> Iterator[T]:
+    """Results of `task` over `items`, in order, with at most `window` tasks waiting (memory stays flat)."""
+    waiting: deque[Future[list[T]]] = deque()
+    for item in items:
+        waiting.append(pool.submit(task, item))
+        if len(waiting) >= window:
+            yield from waiting.popleft().result()
+    while waiting:
+        yield from waiting.popleft().result()
+
+
+def _gather(
+    sources: Sequence[Source], pool: ProcessPoolExecutor | _Inline, jobs: int, problems: list[Problem]
+) -> tuple[dict[str, PatientRecord], int]:
+    """Every resource's facts, gathered per patient."""
     aliases: dict[int, dict[str | int, str]] = {}
     records: dict[str, PatientRecord] = {}
     skipped = 0
-    for fact in _facts(_chunks(sources, problems, aliases), index, id_system, jobs):
+    for fact in _in_order(pool, read_chunk, _chunks(sources, problems, aliases), jobs * 4):
         key = fact.patient
         if key is not None and key.startswith("urn:"):
             key = aliases.get(fact.position[0], {}).get(key, key)
@@ -570,7 +633,7 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> Impor
             record.facts, record.position = fact.details, fact.position
         else:
             record.add(fact)
-    return _write_all(project, records, sources, problems, settings, vocabulary, write_profile, skipped)
+    return records, skipped
 
 
 def _sources(project: Path, files: Sequence[Path]) -> list[Source]:
@@ -586,25 +649,20 @@ def _sources(project: Path, files: Sequence[Path]) -> list[Source]:
     return sources
 
 
-def _facts(
-    chunks: Iterable[list[tuple[tuple[int, int], str | dict[str, Any]]]], index: CodeIndex, id_system: str, jobs: int
-) -> Iterator[Fact]:
-    """Facts in file order; with jobs > 1, worker processes validate chunks while this one merges."""
-    if jobs <= 1:
-        _start_worker(index, id_system)
-        for chunk in chunks:
-            yield from read_chunk(chunk)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(index, id_system)) as pool:
-        waiting: deque[Future[list[Fact]]] = deque()
-        for chunk in chunks:
-            waiting.append(pool.submit(read_chunk, chunk))
-            if len(waiting) >= jobs * 4:  # a bounded window: memory stays flat however big the input
-                yield from waiting.popleft().result()
-        while waiting:
-            yield from waiting.popleft().result()
+def stage_chunk(chunk: Sequence[tuple[str, PatientRecord]]) -> list[tuple[str, str | None, list[Problem]]]:
+    """Stage a chunk of profiles (in a worker process, or here when --jobs 1)."""
+    from .profile_writer import stage_profile
+
+    state = _STATE
+    return [
+        (
+            profile_id,
+            *stage_profile(
+                state["project"], state["staging"], profile_id, record, state["settings"], state["vocabulary"]
+            ),
+        )
+        for profile_id, record in chunk
+    ]
 
 
 def safe_id(value: str) -> str:
@@ -614,14 +672,16 @@ def safe_id(value: str) -> str:
 
 def _write_all(
     project: Path,
+    staging: Path,
     records: dict[str, PatientRecord],
     sources: Sequence[Source],
     problems: list[Problem],
-    settings: Settings,
-    vocabulary: Vocabulary,
-    write_profile: Callable[..., tuple[str | None, list[Problem]]],
+    pool: ProcessPoolExecutor | _Inline,
+    jobs: int,
     skipped: int,
 ) -> ImportReport:
+    """Check each patient can be imported, then stage and commit their profiles a batch at a time."""
+    from .profile_writer import commit_staged
     from .profiles import ID_PATTERN
 
     by_id: dict[str, list[str]] = {}
@@ -630,8 +690,6 @@ def _write_all(
     for key, record in records.items():
         if record.facts is None:
             orphans += 1
-            if record.errors:
-                failed += 1
             continue
         source = sources[record.position[0]] if record.position else sources[0]
         at = record.position[1] if record.position else None
@@ -647,39 +705,46 @@ def _write_all(
             problems.append(source.problem(at, "Patient: the record number makes no usable profile id; not imported"))
             continue
         by_id.setdefault(profile_id, []).append(key)
-    imported = []
-    people_with: Counter[str] = Counter()
+    ready: list[tuple[str, PatientRecord]] = []
     for profile_id in sorted(by_id):
         keys = by_id[profile_id]
         if len(keys) > 1:
             failed += len(keys)
             problems.append(
-                Problem(
-                    SETTINGS_FILE,
-                    None,
-                    f"{len(keys)} patients share the profile id {profile_id}; none of them was imported",
-                )
+                Problem(f"{PROFILES_DIR}/{profile_id}.yaml", None, f"not written: {len(keys)} patients have this id")
             )
             continue
-        record = records[keys[0]]
+        record = records.pop(keys[0])
         if record.errors:
             failed += 1
             problems.append(
                 Problem(
-                    f"profiles/{profile_id}.yaml",
+                    f"{PROFILES_DIR}/{profile_id}.yaml",
                     None,
                     "not written: a resource of this patient is not valid FHIR (see above)",
                 )
             )
             continue
-        status, write_problems = write_profile(project, profile_id, record, settings, vocabulary)
+        ready.append((profile_id, record))
+    imported = []
+    people_with: Counter[str] = Counter()
+    counted = ("condition", "medication", "observation", "goal")
+    staged: list[str] = []
+    chunks = (ready[i : i + PROFILES_PER_TASK] for i in range(0, len(ready), PROFILES_PER_TASK))
+    for number, (profile_id, status, stage_problems) in enumerate(_in_order(pool, stage_chunk, chunks, jobs * 2)):
+        record = ready[number][1]
         if status is None:
             failed += 1
-            problems.extend(write_problems)
+            problems.extend(stage_problems)
             continue
+        if status != "unchanged":
+            staged.append(profile_id)
+        if len(staged) >= COMMIT_BATCH:
+            commit_staged(project, staging, staged)
+            staged = []
         people_with.update(record.unmapped)
-        counts = {kind: record.counts[kind] for kind in ("condition", "medication", "observation", "goal")}
-        imported.append(Imported(profile_id, status, counts))
+        imported.append(Imported(profile_id, status, {kind: record.counts[kind] for kind in counted}))
+    commit_staged(project, staging, staged)
     unmapped = tuple(sorted(people_with.items(), key=lambda item: (-item[1], item[0])))
     return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, orphans)
 

@@ -11,9 +11,11 @@ file, atomically.
 from __future__ import annotations
 
 import io
+import json
 import os
-import shutil
-import tempfile
+import re
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,38 +51,101 @@ def _yaml() -> YAML:
     return yaml
 
 
-def write_profile(
-    project: Path, profile_id: str, record: PatientRecord, settings: Settings, vocabulary: Vocabulary
+def stage_profile(
+    project: Path, staging: Path, profile_id: str, record: PatientRecord, settings: Settings, vocabulary: Vocabulary
 ) -> tuple[str | None, list[Problem]]:
-    """Write or update one profile; returns new/updated/unchanged, or None and the problems."""
+    """Write the new or updated profile into `staging`, checked; returns new/updated/unchanged, or None and why.
+
+    `commit_staged` then moves it into profiles/: a profile file is only ever replaced whole.
+    """
     path = project / PROFILES_DIR / f"{profile_id}.yaml"
     where = f"{PROFILES_DIR}/{profile_id}.yaml"
-    yaml = _yaml()
     if path.exists():
         document, problems = read_yaml(path, project)
         if document is None:
             return None, [*problems, Problem(where, None, "not updated: fix this file first (guidegen check)")]
-        old_text = path.read_text(encoding="utf-8")
+        old_text: str | None = path.read_text(encoding="utf-8")
+        yaml = _yaml()
         data = yaml.load(old_text)
         if not isinstance(data, CommentedMap):
             return None, [Problem(where, 1, "not updated: expected a mapping of keys (fix this file first)")]
     else:
         old_text = None
-        data = CommentedMap()
-        data.yaml_set_start_comment(NEW_PROFILE_HEADER)
-        _put(data, "id", profile_id)
+        data = CommentedMap([("id", _word(profile_id))])
     problem = merge_record(data, record, settings, vocabulary, new=old_text is None)
     if problem:
         return None, [Problem(where, None, problem)]
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    text = buffer.getvalue()
-    if text == old_text:
-        return "unchanged", []
-    problems = _write_checked(path, text, project, settings, vocabulary, where)
-    if problems:
-        return None, problems
+    if old_text is None:
+        text = new_profile_text(data)
+    else:
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        text = buffer.getvalue()
+        if text == old_text:
+            return "unchanged", []
+    staged = staging / path.name
+    staged.write_text(text, encoding="utf-8")
+    loaded, problems = load_profile(staged, project, settings, vocabulary)
+    if loaded is None:
+        # Our bug, or a vocabulary without these terms: say where, never the values.
+        staged.unlink()
+        return None, [
+            Problem(where, p.line, f"not written: the imported profile would not be valid ({p.message})")
+            for p in problems
+        ]
     return ("new" if old_text is None else "updated"), []
+
+
+def commit_staged(project: Path, staging: Path, profile_ids: Iterable[str]) -> None:
+    """Move staged profiles into profiles/: their bytes reach the disk first (one sync), then each is renamed."""
+    ids = list(profile_ids)
+    if not ids:
+        return
+    os.sync()  # one flush for a whole batch instead of an fsync per file (about 5 ms each)
+    for profile_id in ids:
+        os.replace(staging / f"{profile_id}.yaml", project / PROFILES_DIR / f"{profile_id}.yaml")
+
+
+def new_profile_text(data: CommentedMap) -> str:
+    """A new profile's YAML, laid out as the round-trip writer lays it out (and about 50 times faster)."""
+    lines = ["# " + line for line in NEW_PROFILE_HEADER.split("\n")]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines.append(f"{key}:")
+            lines += [f"  {k}: {_flow(v)}" for k, v in value.items()]
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            lines.append(f"{key}:")
+            lines += [f"  - {_flow(item)}" for item in value]
+        else:
+            lines.append(f"{key}: {_flow(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, DoubleQuotedScalarString):
+        return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and not _plain_word(value):
+        return json.dumps(value, ensure_ascii=False)  # an id like 0142 must stay text
+    return str(value)  # terms, ids, language codes and numbers: plain words
+
+
+_AMBIGUOUS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false", "null"})
+
+
+def _plain_word(text: str) -> bool:
+    """Text that YAML reads back as the same text without quotes."""
+    return bool(re.fullmatch(r"[a-z][a-z0-9_-]*", text)) and text not in _AMBIGUOUS
+
+
+def _word(text: str) -> str:
+    """A term or code for the round-trip writer: quoted when YAML would read it as something else."""
+    return text if _plain_word(text) else DoubleQuotedScalarString(text)
 
 
 def merge_record(
@@ -93,7 +158,7 @@ def merge_record(
     elif new:
         return "not written: the Patient has no given name, and a profile needs a name"
     if facts is not None and facts.language in settings.languages:
-        _put(data, "language", facts.language)
+        _put(data, "language", _word(facts.language))
     for field, kind in FILLED_BY.items():
         if kind in record.seen:
             _put(data, field, _terms(data.get(field), record.terms.get(field, []), field, vocabulary))
@@ -124,7 +189,7 @@ def _terms(old: Any, imported: list[str], field: str, vocabulary: Vocabulary) ->
     wanted = set(kept) | set(imported)
     order = vocabulary.terms(field)
     terms = [t for t in order if t in wanted] + [t for t in kept if t not in order]
-    seq = CommentedSeq(terms)
+    seq = CommentedSeq(_word(t) for t in terms)
     seq.fa.set_flow_style()
     return seq
 
@@ -189,28 +254,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     return value
-
-
-def _write_checked(
-    path: Path, text: str, project: Path, settings: Settings, vocabulary: Vocabulary, where: str
-) -> list[Problem]:
-    """Write `text` as a temporary <id>.yaml, load it as a profile, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".import-", dir=path.parent))
-    try:
-        temporary = folder / path.name
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        loaded, problems = load_profile(temporary, project, settings, vocabulary)
-        if loaded is None:
-            # Our bug or a vocabulary without these terms: say where, never the values.
-            return [
-                Problem(where, p.line, f"not written: the imported profile would not be valid ({p.message})")
-                for p in problems
-            ]
-        os.replace(temporary, path)
-        return []
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
