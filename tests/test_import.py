@@ -459,3 +459,23 @@ def test_code_index_matches_prefixes_and_exact_codes(project: Path) -> None:
     assert index.terms(SNOMED, "75544000", fields) == [("substances", "opioids")]
     assert index.terms(SNOMED, "7554400", fields) == []
     assert index.terms(ICD, "F11.20", ("therapies",)) == []
+
+
+def test_ndjson_named_json_and_a_bundle_on_one_line(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    ndjson = write_ndjson(tmp_path / "export.json", [patient("a", "MRN-1"), condition("a", ICD, "F11.20")])
+    one_line = tmp_path / "bundle.json"
+    one_line.write_text(json.dumps({"resourceType": "Bundle", "entry": [{"resource": patient("b", "MRN-2")}]}))
+    result = run("import", "fhir", ndjson, one_line, "-C", clinic, "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert profile(clinic, "mrn-1")["substances"] == ["opioids"] and profile(clinic, "mrn-2")["name"] == "Sam"
+
+
+def test_a_file_that_is_not_json(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    path = tmp_path / "notes.json"
+    path.write_text('{\n  "resourceType": "Bundle",\n  oops\n}\n')
+    result = run("import", "fhir", path, tmp_path / "missing.ndjson", "-C", clinic)
+    assert result.exit_code == 1
+    assert "missing.ndjson: no such file" in result.output
+    result = run("import", "fhir", path, "-C", clinic)
+    assert result.exit_code == 1
+    assert f"{path}:3: this file is not JSON" in result.output

@@ -394,16 +394,16 @@ class Source:
 
 
 def _is_ndjson(path: Path) -> bool:
+    """NDJSON by its suffix, or when its first line is a whole resource other than a Bundle."""
     if path.suffix.lower() in (".ndjson", ".jsonl"):
         return True
-    if path.suffix.lower() == ".json":
-        return False
-    with path.open("rb") as handle:  # no telling suffix: NDJSON when the first line is a whole JSON object
+    with path.open("rb") as handle:
         first = handle.readline()
     try:
-        return isinstance(json.loads(first), dict) and json.loads(first).get("resourceType") != "Bundle"
+        resource = json.loads(first)
     except ValueError:
         return False
+    return isinstance(resource, dict) and resource.get("resourceType") != "Bundle"
 
 
 def _chunks(

@@ -10,6 +10,7 @@ file, atomically.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -64,6 +65,12 @@ def stage_profile(
         document, problems = read_yaml(path, project)
         if document is None:
             return None, [*problems, Problem(where, None, "not updated: fix this file first (guidegen check)")]
+        if not isinstance(document.data, dict):
+            return None, [Problem(where, 1, "not updated: expected a mapping of keys (fix this file first)")]
+        # Most re-imports change nothing: compare as plain data first, and round-trip only what changed.
+        merged = copy.deepcopy(document.data)
+        if merge_record(merged, record, settings, vocabulary, new=False) is None and _same(merged, document.data):
+            return "unchanged", []
         old_text: str | None = path.read_text(encoding="utf-8")
         yaml = _yaml()
         data = yaml.load(old_text)
@@ -149,7 +156,7 @@ def _word(text: str) -> str:
 
 
 def merge_record(
-    data: CommentedMap, record: PatientRecord, settings: Settings, vocabulary: Vocabulary, *, new: bool
+    data: dict[str, Any], record: PatientRecord, settings: Settings, vocabulary: Vocabulary, *, new: bool
 ) -> str | None:
     """Put the record's facts into a profile's data; a message when it cannot be done."""
     facts = record.facts
@@ -168,7 +175,7 @@ def merge_record(
         _put(data, "care_team", _care_team(data.get("care_team"), record))
     if "measures" in Profile.model_fields and record.scores:
         measures = data.get("measures")
-        if not isinstance(measures, CommentedMap):
+        if not isinstance(measures, dict):
             measures = CommentedMap()
         for measure in sorted(record.scores):
             series = CommentedSeq()
@@ -226,12 +233,15 @@ def _care_team(old: Any, record: PatientRecord) -> CommentedSeq:
     return team
 
 
-def _put(data: CommentedMap, key: str, value: Any) -> None:
+def _put(data: dict[str, Any], key: str, value: Any) -> None:
     """Set a key, in place when it exists (its comments stay); new keys go where KEY_ORDER puts them."""
     if key in data:
         if _same(data[key], value):
             return
         data[key] = value
+        return
+    if not isinstance(data, CommentedMap):
+        data[key] = value  # plain data, only compared
         return
     rank = KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER)
     position = 0
