@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import pickle
 import re
 import shutil
+import sqlite3
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -57,6 +59,8 @@ PROFILES_PER_TASK = 32
 """Profiles a worker stages at a time."""
 COMMIT_BATCH = 512
 """Staged profiles moved into profiles/ after one sync."""
+COUNTED = ("condition", "medication", "observation", "goal")
+"""What the report counts per profile."""
 T = TypeVar("T")
 
 
@@ -474,7 +478,8 @@ class PatientRecord:
     care_team: list[tuple[str, str | None]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     unmapped: set[str] = field(default_factory=set)
-    errors: list[Problem] = field(default_factory=list)
+    broken: bool = False
+    """A resource of this patient is not valid FHIR: nothing is written for them."""
 
     def add(self, fact: Fact) -> None:
         """Take in one resource's facts."""
@@ -508,8 +513,8 @@ class Imported:
     id: str
     status: str
     """new, updated or unchanged."""
-    counts: Mapping[str, int]
-    """Resources mapped: condition, medication, observation, goal."""
+    counts: tuple[int, int, int, int]
+    """Resources mapped to terms, in COUNTED order: conditions, medications, observations, goals."""
 
 
 @dataclass(frozen=True)
@@ -557,12 +562,72 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> Impor
         "staging": staging,
     }
     try:
-        with _pool(jobs, state) as pool:
+        with _pool(jobs, state) as pool, FactStore(staging / "facts.sqlite") as store:
             problems: list[Problem] = []
-            records, skipped = _gather(sources, pool, jobs, problems)
-            return _write_all(project, staging, records, sources, problems, pool, jobs, skipped)
+            skipped = _gather(sources, pool, jobs, problems, store)
+            return _write_all(project, staging, store, sources, problems, pool, jobs, skipped)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+class FactStore:
+    """Every patient's facts, on disk until their profile is written, so memory stays flat.
+
+    A bulk export lists resources by type (all Patients, then all Conditions ...), so a person's
+    profile can only be written once every file is read. The facts wait in a SQLite file in the
+    import's temporary folder beside profiles/ (deleted when the import ends), not in memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.connection = sqlite3.connect(path)
+        self.connection.execute("PRAGMA journal_mode = OFF")
+        self.connection.execute("PRAGMA synchronous = OFF")
+        self.connection.execute("CREATE TABLE facts (key TEXT NOT NULL, kind TEXT NOT NULL, fact BLOB NOT NULL)")
+        self.waiting: list[tuple[str, str, bytes]] = []
+
+    def __enter__(self) -> FactStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.connection.close()
+
+    def add(self, key: str, fact: Fact) -> None:
+        """Keep one fact of the patient `key`."""
+        self.waiting.append((key, fact.kind, pickle.dumps(fact, protocol=pickle.HIGHEST_PROTOCOL)))
+        if len(self.waiting) >= 4096:
+            self.flush()
+
+    def flush(self) -> None:
+        self.connection.executemany("INSERT INTO facts VALUES (?, ?, ?)", self.waiting)
+        self.waiting = []
+
+    def finish(self) -> None:
+        """Every fact is in: index them by patient."""
+        self.flush()
+        self.connection.execute("CREATE INDEX facts_by_key ON facts (key)")
+
+    def patients(self) -> Iterator[tuple[str, Fact]]:
+        """Each Patient resource's facts, in file order."""
+        for key, blob in self.connection.execute("SELECT key, fact FROM facts WHERE kind = 'patient' ORDER BY rowid"):
+            yield key, pickle.loads(blob)
+
+    def orphans(self) -> int:
+        """Patients that resources name but whose Patient resource is not in the files."""
+        query = "SELECT COUNT(DISTINCT key) FROM facts WHERE key NOT IN (SELECT key FROM facts WHERE kind = 'patient')"
+        return int(self.connection.execute(query).fetchone()[0])
+
+    def record(self, key: str) -> PatientRecord:
+        """Everything the files say about one patient."""
+        record = PatientRecord()
+        for (blob,) in self.connection.execute("SELECT fact FROM facts WHERE key = ? ORDER BY rowid", (key,)):
+            fact = pickle.loads(blob)
+            if fact.kind == "broken":
+                record.broken = True
+            elif fact.kind == "patient" and isinstance(fact.details, PatientFacts):
+                record.facts, record.position = fact.details, fact.position
+            else:
+                record.add(fact)
+        return record
 
 
 class _Inline:
@@ -601,11 +666,10 @@ def _in_order(
 
 
 def _gather(
-    sources: Sequence[Source], pool: ProcessPoolExecutor | _Inline, jobs: int, problems: list[Problem]
-) -> tuple[dict[str, PatientRecord], int]:
-    """Every resource's facts, gathered per patient."""
+    sources: Sequence[Source], pool: ProcessPoolExecutor | _Inline, jobs: int, problems: list[Problem], store: FactStore
+) -> int:
+    """Every resource's facts, kept per patient in `store`; returns how many resources were not read."""
     aliases: dict[int, dict[str | int, str]] = {}
-    records: dict[str, PatientRecord] = {}
     skipped = 0
     for fact in _in_order(pool, read_chunk, _chunks(sources, problems, aliases), jobs * 4):
         key = fact.patient
@@ -619,21 +683,13 @@ def _gather(
         if fact.kind == "broken":
             source = sources[fact.position[0]]
             what = f"{fact.resource_type}: " if fact.resource_type else ""
-            problem = source.problem(fact.position[1], what + (fact.error or "not valid FHIR R4"))
-            problems.append(problem)
-            if key is not None:
-                records.setdefault(key, PatientRecord()).errors.append(problem)
-            continue
-        if key is None:
-            if fact.kind == "patient":
-                problems.append(sources[fact.position[0]].problem(fact.position[1], "Patient: it has no id"))
-            continue
-        record = records.setdefault(key, PatientRecord())
-        if fact.kind == "patient" and isinstance(fact.details, PatientFacts):
-            record.facts, record.position = fact.details, fact.position
-        else:
-            record.add(fact)
-    return records, skipped
+            problems.append(source.problem(fact.position[1], what + (fact.error or "not valid FHIR R4")))
+        elif key is None and fact.kind == "patient":
+            problems.append(sources[fact.position[0]].problem(fact.position[1], "Patient: it has no id"))
+        if key is not None:
+            store.add(key, fact)
+    store.finish()
+    return skipped
 
 
 def _sources(project: Path, files: Sequence[Path]) -> list[Source]:
@@ -673,7 +729,7 @@ def safe_id(value: str) -> str:
 def _write_all(
     project: Path,
     staging: Path,
-    records: dict[str, PatientRecord],
+    store: FactStore,
     sources: Sequence[Source],
     problems: list[Problem],
     pool: ProcessPoolExecutor | _Inline,
@@ -684,55 +740,61 @@ def _write_all(
     from .profile_writer import commit_staged
     from .profiles import ID_PATTERN
 
-    by_id: dict[str, list[str]] = {}
-    failed = 0
-    orphans = 0
-    for key, record in records.items():
-        if record.facts is None:
-            orphans += 1
-            continue
-        source = sources[record.position[0]] if record.position else sources[0]
-        at = record.position[1] if record.position else None
-        if not record.facts.record_id:
-            failed += 1
+    ids: dict[str, str | None] = {}
+    for key, fact in store.patients():  # a Patient given twice: the last one counts
+        assert isinstance(fact.details, PatientFacts)
+        source, at = sources[fact.position[0]], fact.position[1]
+        if not fact.details.record_id:
+            ids[key] = None
             problems.append(
                 source.problem(at, "Patient: no identifier with the system in import.fhir.id_system; not imported")
             )
             continue
-        profile_id = safe_id(record.facts.record_id)
+        profile_id = safe_id(fact.details.record_id)
         if not ID_PATTERN.match(profile_id):
-            failed += 1
+            ids[key] = None
             problems.append(source.problem(at, "Patient: the record number makes no usable profile id; not imported"))
             continue
-        by_id.setdefault(profile_id, []).append(key)
-    ready: list[tuple[str, PatientRecord]] = []
-    for profile_id in sorted(by_id):
-        keys = by_id[profile_id]
-        if len(keys) > 1:
-            failed += len(keys)
-            problems.append(
-                Problem(f"{PROFILES_DIR}/{profile_id}.yaml", None, f"not written: {len(keys)} patients have this id")
-            )
-            continue
-        record = records.pop(keys[0])
-        if record.errors:
-            failed += 1
-            problems.append(
-                Problem(
-                    f"{PROFILES_DIR}/{profile_id}.yaml",
-                    None,
-                    "not written: a resource of this patient is not valid FHIR (see above)",
+        ids[key] = profile_id
+    failed = sum(1 for value in ids.values() if value is None)
+    by_id: dict[str, list[str]] = {}
+    for key, value in ids.items():
+        if value is not None:
+            by_id.setdefault(value, []).append(key)
+    del ids
+    pending: deque[tuple[str, PatientRecord]] = deque()
+
+    def ready() -> Iterator[list[tuple[str, PatientRecord]]]:
+        """Chunks of patients to stage, read from the store as the workers need them."""
+        nonlocal failed
+        chunk: list[tuple[str, PatientRecord]] = []
+        for profile_id in sorted(by_id):
+            where = f"{PROFILES_DIR}/{profile_id}.yaml"
+            keys = by_id[profile_id]
+            if len(keys) > 1:
+                failed += len(keys)
+                problems.append(Problem(where, None, f"not written: {len(keys)} patients have this id"))
+                continue
+            record = store.record(keys[0])
+            if record.broken:
+                failed += 1
+                problems.append(
+                    Problem(where, None, "not written: a resource of this patient is not valid FHIR (see above)")
                 )
-            )
-            continue
-        ready.append((profile_id, record))
+                continue
+            chunk.append((profile_id, record))
+            pending.append((profile_id, record))
+            if len(chunk) >= PROFILES_PER_TASK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
     imported = []
     people_with: Counter[str] = Counter()
-    counted = ("condition", "medication", "observation", "goal")
     staged: list[str] = []
-    chunks = (ready[i : i + PROFILES_PER_TASK] for i in range(0, len(ready), PROFILES_PER_TASK))
-    for number, (profile_id, status, stage_problems) in enumerate(_in_order(pool, stage_chunk, chunks, jobs * 2)):
-        record = ready[number][1]
+    for profile_id, status, stage_problems in _in_order(pool, stage_chunk, ready(), jobs * 2):
+        record = pending.popleft()[1]
         if status is None:
             failed += 1
             problems.extend(stage_problems)
@@ -743,10 +805,16 @@ def _write_all(
             commit_staged(project, staging, staged)
             staged = []
         people_with.update(record.unmapped)
-        imported.append(Imported(profile_id, status, {kind: record.counts[kind] for kind in counted}))
+        counts = (
+            record.counts["condition"],
+            record.counts["medication"],
+            record.counts["observation"],
+            record.counts["goal"],
+        )
+        imported.append(Imported(profile_id, status, counts))
     commit_staged(project, staging, staged)
     unmapped = tuple(sorted(people_with.items(), key=lambda item: (-item[1], item[0])))
-    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, orphans)
+    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans())
 
 
 def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
@@ -754,7 +822,7 @@ def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
     for problem in report.problems:
         yield str(problem), True
     for item in report.imported:
-        counts = ", ".join(f"{n} {_plural(kind, n)}" for kind, n in item.counts.items())
+        counts = ", ".join(f"{n} {_plural(kind, n)}" for kind, n in zip(COUNTED, item.counts, strict=True))
         yield f"{item.id} ({item.status}): mapped {counts}", False
     if report.unmapped:
         yield "codes that no vocabulary term maps (add them to a term's codes: in content/vocabulary.yaml):", False
