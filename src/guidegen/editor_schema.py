@@ -14,7 +14,7 @@ from typing import Any
 from .content import FrontMatter
 from .profiles import ID_PATTERN, Profile
 from .settings import Settings, load_settings
-from .vocabulary import _CODE_FORMS, CODE_SYSTEMS, LIST_FIELDS, SINGLE_FIELDS, TERM_FIELDS, Vocabulary, load_vocabulary
+from .vocabulary import CODE_FORMS, CODE_SYSTEMS, LIST_FIELDS, SINGLE_FIELDS, TERM_FIELDS, Vocabulary, load_vocabulary
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("profile", "module", "settings", "vocabulary")
@@ -124,7 +124,7 @@ def vocabulary_schema(settings: Settings) -> dict[str, Any]:
         "type": "string",
         "anyOf": [
             {"pattern": f"^{system}:(?:{form.pattern.replace('^', '').replace('$', '')})$"}
-            for system, form in _CODE_FORMS.items()
+            for system, form in CODE_FORMS.items()
         ],
         "description": "SYSTEM:CODE, systems: " + ", ".join(CODE_SYSTEMS),
     }

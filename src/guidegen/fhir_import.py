@@ -45,7 +45,7 @@ ACTIVE_CONDITION = frozenset({"active", "recurrence", "relapse"})
 REFUTED_CONDITION = frozenset({"entered-in-error", "refuted"})
 ACTIVE_MEDICATION = frozenset({"active"})
 FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})
-OPEN_GOAL = frozenset({"proposed", "planned", "accepted", "active", "completed"}) - {"proposed"}
+OPEN_GOAL = frozenset({"planned", "accepted", "active", "completed"})
 ACTIVE_CARE_TEAM = frozenset({"active"})
 READ_TYPES = frozenset(
     {"Patient", "Condition", "MedicationRequest", "MedicationStatement", "Observation", "Goal", "CareTeam"}

@@ -28,7 +28,7 @@ CODE_SYSTEMS = {
     "LOINC": "http://loinc.org",
 }
 """The code systems a term's `codes:` may name, and their FHIR system URIs."""
-_CODE_FORMS = {
+CODE_FORMS = {
     # A full code (F11.20) or, with a trailing *, any code that starts with it (F11.*, F43.1*).
     "ICD-10-CM": re.compile(
         r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$|^[A-Z](?:[0-9](?:[0-9A-Z](?:\.[0-9A-Z]{0,3})?)?)?\*$"
@@ -167,7 +167,7 @@ def code_problem(code: object) -> str | None:
     system, _, value = code.partition(":")
     if system not in CODE_SYSTEMS:
         return f"unknown code system '{system}' (expected one of: {', '.join(CODE_SYSTEMS)})"
-    if not _CODE_FORMS[system].match(value):
+    if not CODE_FORMS[system].match(value):
         return f"not a well-formed {system} code (expected something like {system}:{_CODE_EXAMPLES[system]})"
     if system == "LOINC" and not _luhn_ok(value.replace("-", "")):
         return "the LOINC check digit does not match (a typo in the code?)"
