@@ -479,3 +479,31 @@ def test_a_file_that_is_not_json(clinic: Path, run: Callable[..., Result], tmp_p
     result = run("import", "fhir", path, "-C", clinic)
     assert result.exit_code == 1
     assert f"{path}:3: this file is not JSON" in result.output
+
+
+def test_one_person_in_several_visit_bundles_is_one_profile(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Bundles from two visits name the same person with different urn:uuid URLs and no ids."""
+
+    def visit(url: str, code: str) -> dict:
+        person = patient("x", "MRN-5")
+        del person["id"]
+        found = condition("x", ICD, code)
+        found["subject"] = {"reference": url}
+        return {"resourceType": "Bundle", "entry": [{"fullUrl": url, "resource": person}, {"resource": found}]}
+
+    first, second = tmp_path / "visit1.json", tmp_path / "visit2.json"
+    first.write_text(json.dumps(visit("urn:uuid:1111", "F10.20")))
+    second.write_text(json.dumps(visit("urn:uuid:2222", "F11.20")))
+    result = run("import", "fhir", first, second, "-C", clinic, "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert profile(clinic, "mrn-5")["substances"] == ["alcohol", "opioids"]
+
+
+def test_two_record_numbers_that_make_one_id(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    path = write_ndjson(tmp_path / "p.ndjson", [patient("y", "MRN_7"), patient("z", "mrn-7"), patient("w", "MRN-8")])
+    result = run("import", "fhir", path, "-C", clinic, "-j", "1")
+    assert result.exit_code == 1
+    assert "profiles/mrn-7.yaml: not written: 2 different record numbers make this id" in result.output
+    assert sorted(p.name for p in (clinic / "profiles").glob("*.yaml")) == ["mrn-8.yaml"]

@@ -616,10 +616,12 @@ class FactStore:
         query = "SELECT COUNT(DISTINCT key) FROM facts WHERE key NOT IN (SELECT key FROM facts WHERE kind = 'patient')"
         return int(self.connection.execute(query).fetchone()[0])
 
-    def record(self, key: str) -> PatientRecord:
-        """Everything the files say about one patient."""
+    def record(self, keys: Sequence[str]) -> PatientRecord:
+        """Everything the files say about one patient (who may have a Patient resource in several files)."""
         record = PatientRecord()
-        for (blob,) in self.connection.execute("SELECT fact FROM facts WHERE key = ? ORDER BY rowid", (key,)):
+        marks = ", ".join("?" * len(keys))
+        query = f"SELECT fact FROM facts WHERE key IN ({marks}) ORDER BY rowid"
+        for (blob,) in self.connection.execute(query, tuple(keys)):
             fact = pickle.loads(blob)
             if fact.kind == "broken":
                 record.broken = True
@@ -740,28 +742,26 @@ def _write_all(
     from .profile_writer import commit_staged
     from .profiles import ID_PATTERN
 
-    ids: dict[str, str | None] = {}
+    numbers: dict[str, str | None] = {}
     for key, fact in store.patients():  # a Patient given twice: the last one counts
         assert isinstance(fact.details, PatientFacts)
         source, at = sources[fact.position[0]], fact.position[1]
+        numbers[key] = fact.details.record_id
         if not fact.details.record_id:
-            ids[key] = None
             problems.append(
                 source.problem(at, "Patient: no identifier with the system in import.fhir.id_system; not imported")
             )
-            continue
-        profile_id = safe_id(fact.details.record_id)
-        if not ID_PATTERN.match(profile_id):
-            ids[key] = None
+        elif not ID_PATTERN.match(safe_id(fact.details.record_id)):
+            numbers[key] = None
             problems.append(source.problem(at, "Patient: the record number makes no usable profile id; not imported"))
-            continue
-        ids[key] = profile_id
-    failed = sum(1 for value in ids.values() if value is None)
-    by_id: dict[str, list[str]] = {}
-    for key, value in ids.items():
-        if value is not None:
-            by_id.setdefault(value, []).append(key)
-    del ids
+    failed = sum(1 for number in numbers.values() if number is None)
+    # One record number is one person, even when several files (Bundles of different visits) hold
+    # a Patient for them: their facts are merged. Two record numbers that make one id are a conflict.
+    by_id: dict[str, dict[str, list[str]]] = {}
+    for key, number in numbers.items():
+        if number is not None:
+            by_id.setdefault(safe_id(number), {}).setdefault(number, []).append(key)
+    del numbers
     pending: deque[tuple[str, PatientRecord]] = deque()
 
     def ready() -> Iterator[list[tuple[str, PatientRecord]]]:
@@ -770,12 +770,14 @@ def _write_all(
         chunk: list[tuple[str, PatientRecord]] = []
         for profile_id in sorted(by_id):
             where = f"{PROFILES_DIR}/{profile_id}.yaml"
-            keys = by_id[profile_id]
-            if len(keys) > 1:
-                failed += len(keys)
-                problems.append(Problem(where, None, f"not written: {len(keys)} patients have this id"))
+            if len(by_id[profile_id]) > 1:
+                failed += len(by_id[profile_id])
+                problems.append(
+                    Problem(where, None, f"not written: {len(by_id[profile_id])} different record numbers make this id")
+                )
                 continue
-            record = store.record(keys[0])
+            (keys,) = by_id[profile_id].values()
+            record = store.record(keys)
             if record.broken:
                 failed += 1
                 problems.append(
