@@ -133,6 +133,7 @@ def vocabulary_schema(settings: Settings) -> dict[str, Any]:
         "type": "object",
         "properties": {**labels, "codes": {"type": "array", "items": code, "minItems": 1, "uniqueItems": True}},
         "required": list(settings.languages),
+        "additionalProperties": {"type": "string", "minLength": 1},  # a label in another language
     }
     field = {
         "type": "object",

@@ -1,10 +1,11 @@
 """Profiles from the clinic's record system: FHIR R4 JSON, a Bundle or NDJSON from a bulk export.
 
-The pipeline: read resources one at a time (NDJSON line by line), validate each with the
-`fhir.resources` models, keep only the few facts a profile needs, grouped by patient; then merge
-each patient's facts into profiles/<id>.yaml, keeping what staff wrote by hand. Whole resources
-are never kept, so memory grows only with those small facts. Messages name the file and the
-position (NDJSON line or Bundle entry) and never a value from a record.
+The pipeline: read resources one at a time (NDJSON line by line) -> validate each with the
+`fhir.resources` models and keep only the few facts a profile needs (worker processes) -> let
+the facts wait per patient on disk until every file is read (FactStore) -> merge each patient's
+facts into profiles/<id>.yaml, keeping what staff wrote by hand (profile_writer.py). Memory
+stays flat however big the export. Messages name the file and the position (NDJSON line or
+Bundle entry) and never a value from a record.
 """
 
 from __future__ import annotations
