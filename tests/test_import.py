@@ -507,3 +507,12 @@ def test_two_record_numbers_that_make_one_id(clinic: Path, run: Callable[..., Re
     assert result.exit_code == 1
     assert "profiles/mrn-7.yaml: not written: 2 different record numbers make this id" in result.output
     assert sorted(p.name for p in (clinic / "profiles").glob("*.yaml")) == ["mrn-8.yaml"]
+
+
+def test_text_in_a_code_field_is_never_shown() -> None:
+    from guidegen.fhir_import import code_label
+
+    assert code_label(ICD, "F16.20") == "ICD-10-CM|F16.20"
+    assert code_label("urn:oid:1.2.3", "E78.5") == "urn:oid:1.2.3|E78.5"
+    assert code_label(ICD, "drinks every night since the divorce") == "ICD-10-CM|(not a code)"
+    assert code_label("my notes", None) == "(not a code system)|(not a code)"

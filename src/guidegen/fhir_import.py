@@ -54,6 +54,7 @@ READ_TYPES = frozenset(
 """Resource types the import reads; resources of other types are skipped without being read."""
 _SHORT_SYSTEM = {uri: name for name, uri in CODE_SYSTEMS.items()}
 _UNSAFE_ID = re.compile(r"[^a-z0-9-]+")
+_CODE_LIKE = re.compile(r"[A-Za-z0-9.:/_#-]{1,80}")
 CHUNK = 256
 """Resources handed to a worker at a time."""
 PROFILES_PER_TASK = 32
@@ -112,8 +113,13 @@ def _plain(system: str, code: str) -> str:
 
 
 def code_label(system: str | None, code: str | None) -> str:
-    """A code as the report shows it: ICD-10-CM|F16.20 (the system's URI when it has no short name)."""
-    return f"{_SHORT_SYSTEM.get(system or '', system or '?')}|{code or '?'}"
+    """A code as the report shows it: ICD-10-CM|F16.20 (the system's URI when it has no short name).
+
+    Anything that does not look like a code (free text typed into a code field) is not shown.
+    """
+    shown = _SHORT_SYSTEM.get(system or "", system or "?")
+    shown = shown if _CODE_LIKE.fullmatch(shown) else "(not a code system)"
+    return f"{shown}|{code if code and _CODE_LIKE.fullmatch(code) else '(not a code)'}"
 
 
 # -- facts: what one resource says about one patient ------------------------------------------
