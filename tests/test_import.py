@@ -516,3 +516,33 @@ def test_text_in_a_code_field_is_never_shown() -> None:
     assert code_label("urn:oid:1.2.3", "E78.5") == "urn:oid:1.2.3|E78.5"
     assert code_label(ICD, "drinks every night since the divorce") == "ICD-10-CM|(not a code)"
     assert code_label("my notes", None) == "(not a code system)|(not a code)"
+
+
+def test_measures_and_reached_goals_are_written_when_profiles_have_them(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Profiles gain `measures:` and goal `done:` in another change; the writer is ready for both."""
+    from types import SimpleNamespace
+
+    from ruamel.yaml.comments import CommentedMap
+
+    import guidegen.profile_writer as writer
+
+    monkeypatch.setattr(writer, "Profile", SimpleNamespace(model_fields={"measures": None}))
+    monkeypatch.setattr(writer, "Goal", SimpleNamespace(model_fields={"done": None}))
+    vocabulary = Vocabulary(fields={}, path="v", lines={}, codes={("measures", "phq9"): ("LOINC:44261-6",)})
+    index = CodeIndex.from_vocabulary(vocabulary)
+    record = PatientRecord()
+    for number, resource in enumerate(
+        [
+            observation("p", "44261-6", 16, "2026-08-01T09:00:00Z"),
+            observation("p", "44261-6", 9, "2026-10-01"),
+            goal("p", "Walk every morning", due="2026-11-30", achieved_on="2026-11-20"),
+        ]
+    ):
+        record.add(read_resource(resource, (0, number), index, ID_SYSTEM))
+    data = CommentedMap([("id", "r-1")])
+    assert merge_record(data, record, load_settings(project), vocabulary, new=False) is None
+    text = new_profile_text(data)
+    assert "measures:\n  phq9: [{date: 2026-08-01, score: 16}, {date: 2026-10-01, score: 9}]\n" in text
+    assert 'goals:\n  - {text: "Walk every morning", by: 2026-11-30, done: 2026-11-20}\n' in text
