@@ -25,7 +25,8 @@ from fhir_records import (
     write_bundle,
     write_ndjson,
 )
-from guidegen.fhir_import import CodeIndex, PatientRecord, import_fhir, read_resource, safe_id
+from guidegen.fhir_import import import_fhir, safe_id
+from guidegen.fhir_read import CodeIndex, PatientRecord, read_resource
 from guidegen.profile_writer import _yaml, merge_record, new_profile_text
 from guidegen.profiles import load_profile
 from guidegen.settings import load_settings
@@ -510,7 +511,7 @@ def test_two_record_numbers_that_make_one_id(clinic: Path, run: Callable[..., Re
 
 
 def test_text_in_a_code_field_is_never_shown() -> None:
-    from guidegen.fhir_import import code_label
+    from guidegen.fhir_read import code_label
 
     assert code_label(ICD, "F16.20") == "ICD-10-CM|F16.20"
     assert code_label("urn:oid:1.2.3", "E78.5") == "urn:oid:1.2.3|E78.5"

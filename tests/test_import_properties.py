@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fhir_records import ID_SYSTEM
-from guidegen.fhir_import import READ_TYPES, CodeIndex, Fact, read_resource
+from guidegen.fhir_read import READ_TYPES, CodeIndex, Fact, read_resource
 from guidegen.vocabulary import Vocabulary
 
 hypothesis = pytest.importorskip("hypothesis")

@@ -31,7 +31,7 @@ from .vocabulary import Vocabulary
 from .yamlfile import read_yaml
 
 if TYPE_CHECKING:
-    from .fhir_import import PatientRecord
+    from .fhir_read import PatientRecord
 
 KEY_ORDER = tuple(Profile.model_fields)
 """Keys in the order a new profile lists them (the order of the Profile model)."""
