@@ -326,5 +326,45 @@ def new_profile(profile_id: str, project: Path) -> None:
     click.echo(f"made {PROFILES_DIR}/{profile_id}.yaml: fill in name and the rest, then run guidegen check")
 
 
+# --- import and schema (issue 16): the logic lives in fhir_import.py and editor_schema.py ---
+
+
+@main.group("import")
+def import_() -> None:
+    """Make or update profiles from the clinic's record system."""
+
+
+@import_.command("fhir")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that read records (default: the number of CPUs).",
+)
+@_project_option
+def import_fhir(files: tuple[Path, ...], jobs: int | None, project: Path) -> None:
+    """Write or update profiles/<id>.yaml from FHIR R4 FILES (a Bundle .json, or NDJSON from a bulk export)."""
+    from .fhir_import import import_fhir as run_import
+    from .fhir_import import report_lines
+
+    report = run_import(project, files, jobs=jobs or os.cpu_count() or 1)
+    for line, to_stderr in report_lines(report):
+        click.echo(line, err=to_stderr)
+    if report.failed or any(p.severity == "error" for p in report.problems):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["profile", "module", "settings", "vocabulary"]))
+@_project_option
+def schema(kind: str, project: Path) -> None:
+    """Print the JSON Schema of a project file (vocabulary terms as enums) for editors."""
+    from .editor_schema import schema_json
+
+    click.echo(schema_json(project, kind))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

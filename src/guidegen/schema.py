@@ -20,7 +20,8 @@ Day = Annotated[date, Field(strict=False)]
 class Frozen(BaseModel):
     """Base for loaded data: unknown keys are errors and nothing changes after loading."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Attribute docstrings become descriptions in `guidegen schema` (hover help in editors).
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 M = TypeVar("M", bound=BaseModel)

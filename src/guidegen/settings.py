@@ -78,6 +78,20 @@ class WebSettings(Frozen):
     """private: each guide is sealed for its person (the key is in their link); open: plain pages."""
 
 
+class FhirImport(Frozen):
+    """How `guidegen import fhir` reads the clinic's records."""
+
+    id_system: Text | None = None
+    """The Patient identifier system whose value becomes the profile id (e.g. the clinic's record number)."""
+
+
+class ImportSettings(Frozen):
+    """Settings for importing profiles from the clinic's record system."""
+
+    fhir: FhirImport = FhirImport()
+    """FHIR R4 import (`guidegen import fhir`)."""
+
+
 class Settings(Frozen):
     """Everything in guidegen.yaml, validated."""
 
@@ -105,6 +119,8 @@ class Settings(Frozen):
     """How web guides are published."""
     check: CheckSettings = CheckSettings()
     """Limits for `guidegen check`."""
+    import_: ImportSettings = Field(default=ImportSettings(), alias="import")
+    """Importing profiles from the clinic's record system (`import: {fhir: {id_system: ...}}`)."""
 
     @model_validator(mode="after")
     def _staff_files_stay_out_of_the_published_folder(self) -> Settings:

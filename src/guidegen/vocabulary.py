@@ -36,6 +36,24 @@ BORROWED_FIELDS = {"prescribed": "substances"}
 takes only as prescribed, as directed (so rules can tell that from other use)."""
 _TERM = re.compile(r"^[a-z][a-z0-9_]*$")
 
+CODE_SYSTEMS = {
+    "ICD-10-CM": "http://hl7.org/fhir/sid/icd-10-cm",
+    "SNOMED": "http://snomed.info/sct",
+    "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "LOINC": "http://loinc.org",
+}
+"""The code systems a term's `codes:` may name, and their FHIR system URIs."""
+CODE_FORMS = {
+    # A full code (F11.20) or, with a trailing *, any code that starts with it (F11.*, F43.1*).
+    "ICD-10-CM": re.compile(
+        r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$|^[A-Z](?:[0-9](?:[0-9A-Z](?:\.[0-9A-Z]{0,3})?)?)?\*$"
+    ),
+    "SNOMED": re.compile(r"^[1-9][0-9]{5,17}$"),
+    "RxNorm": re.compile(r"^[1-9][0-9]{0,9}$"),
+    "LOINC": re.compile(r"^[1-9][0-9]{0,6}-[0-9]$"),
+}
+_CODE_EXAMPLES = {"ICD-10-CM": "F11.* or F11.20", "SNOMED": "66590003", "RxNorm": "1819", "LOINC": "44261-6"}
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -47,6 +65,8 @@ class Vocabulary:
     """The file as shown in messages (for the glossary's warnings on labels)."""
     lines: Mapping[tuple[str, ...], int] = dataclasses.field(default_factory=dict)
     """Line of each field and term in the file."""
+    codes: Mapping[tuple[str, str], tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """(field, term) -> codes from the record system, e.g. ("substances", "opioids") -> ("ICD-10-CM:F11.*",)."""
 
     def terms(self, field: str) -> tuple[str, ...]:
         """The terms allowed in `field` (or the field it borrows from), in the order the file declares them."""
@@ -78,6 +98,7 @@ def load_vocabulary(root: Path, settings: Settings) -> Vocabulary:
         raise InvalidInput([Problem(where, 1, "expected a mapping of fields to terms")])
     problems = Problems()
     fields: dict[str, dict[str, dict[str, str]]] = {}
+    codes: dict[tuple[str, str], tuple[str, ...]] = {}
     seen: dict[str, str] = {}
     for field, terms in document.data.items():
         line = document.line((field,))
@@ -89,10 +110,10 @@ def load_vocabulary(root: Path, settings: Settings) -> Vocabulary:
         elif not isinstance(terms, dict) or not terms:
             problems.add(where, line, f"{field}: expected a mapping of terms to labels")
         else:
-            fields[field] = _read_terms(field, terms, document, where, settings, seen, problems)
+            fields[field] = _read_terms(field, terms, document, where, settings, seen, codes, problems)
     problems.raise_errors()
     lines = {tuple(str(k) for k in key): line for key, line in document.lines.items()}
-    return Vocabulary(fields=fields, path=where, lines=lines)
+    return Vocabulary(fields=fields, path=where, lines=lines, codes=codes)
 
 
 def _read_terms(
@@ -102,12 +123,19 @@ def _read_terms(
     where: str,
     settings: Settings,
     seen: dict[str, str],
+    codes: dict[tuple[str, str], tuple[str, ...]],
     problems: Problems,
 ) -> dict[str, dict[str, str]]:
-    """The terms of one field with their labels; terms are unique across fields."""
+    """The terms of one field with their labels (and record-system codes); terms are unique across fields."""
     result: dict[str, dict[str, str]] = {}
     for term, labels in terms.items():
         line = document.line((field, term))
+        if isinstance(labels, dict) and "codes" in labels:
+            labels = dict(labels)
+            term_codes, code_problems = parse_codes(labels.pop("codes"), document, where, (field, term, "codes"))
+            problems.extend(code_problems)
+            if term_codes:
+                codes[(field, term)] = term_codes
         if not _TERM.match(term):
             problems.add(where, line, f"{field}.{term}: a term is lowercase letters, digits and _")
         elif term in seen:
@@ -126,3 +154,78 @@ def _read_terms(
                 )
             result[term] = {lang: label.strip() for lang, label in labels.items()}
     return result
+
+
+def parse_codes(
+    value: object, document: YamlDocument, where: str, key: tuple[str, ...]
+) -> tuple[tuple[str, ...], list[Problem]]:
+    """A term's `codes:` list, each "SYSTEM:CODE" with a known system and a well-formed code."""
+    name = ".".join(key)
+    if not isinstance(value, list) or not value:
+        return (), [Problem(where, document.line(key), f'{name}: expected a list like ["ICD-10-CM:F11.*"]')]
+    problems = []
+    for index, code in enumerate(value):
+        line = document.line((*key, index))
+        problem = code_problem(code)
+        if problem:
+            problems.append(Problem(where, line, f"{name}[{index}]: {problem}"))
+    if len(set(value)) != len(value):
+        problems.append(Problem(where, document.line(key), f"{name}: a code is listed twice"))
+    return (tuple(value) if not problems else ()), problems
+
+
+def code_problem(code: object) -> str | None:
+    """What is wrong with one code of a term (None when it is well formed)."""
+    if not isinstance(code, str) or ":" not in code:
+        return f"expected SYSTEM:CODE text, e.g. ICD-10-CM:F11.* (systems: {', '.join(CODE_SYSTEMS)})"
+    system, _, value = code.partition(":")
+    if system not in CODE_SYSTEMS:
+        return f"unknown code system '{system}' (expected one of: {', '.join(CODE_SYSTEMS)})"
+    if not CODE_FORMS[system].match(value):
+        return f"not a well-formed {system} code (expected something like {system}:{_CODE_EXAMPLES[system]})"
+    if system == "LOINC" and not _luhn_ok(value.replace("-", "")):
+        return "the LOINC check digit does not match (a typo in the code?)"
+    if system == "SNOMED" and not _verhoeff_ok(value):
+        return "the SNOMED CT check digit does not match (a typo in the code?)"
+    return None
+
+
+def _luhn_ok(digits: str) -> bool:
+    """LOINC's mod-10 check digit (the Luhn algorithm)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+_VERHOEFF_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_VERHOEFF_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+
+
+def _verhoeff_ok(digits: str) -> bool:
+    """SNOMED CT identifiers end in a Verhoeff check digit."""
+    check = 0
+    for position, char in enumerate(reversed(digits)):
+        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][int(char)]]
+    return check == 0
