@@ -4,7 +4,6 @@ the reader's language, section names from the guide's own headings, and the glos
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from cases import FIXTURES
-from conftest import REPO, copy_project
+from conftest import REPO, copy_project, page_html, pdf_of
 from guidegen.build import build, load_project
 from guidegen.check import check
 from guidegen.content import format_day, format_items
@@ -37,11 +35,6 @@ PENDING_TRANSLATION = {
     if "." not in path.stem and not path.with_suffix(".es.md").is_file()
 }
 """Support and mental-health modules are translated on another branch; once merged this is empty."""
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +110,7 @@ def test_a_text_per_language_that_is_not_text_names_the_key(mini: Path) -> None:
 def test_a_spanish_web_guide_has_no_english_title_crisis_label_or_untranslated_module(
     spanish_site: Path, guide_id: str
 ) -> None:
-    page = (spanish_site / guide_id / "index.html").read_text(encoding="utf-8")
+    page = page_html(spanish_site.parent, guide_id)
     assert "<title>Mi guía de recuperación</title>" in page
     assert "Línea de Prevención del Suicidio y Crisis" in page and "Emergencias" in page
     for english in ENGLISH_ONLY:
@@ -140,7 +133,7 @@ def test_a_spanish_print_guide_has_no_english_title_or_crisis_label(tmp_path: Pa
     root = copy_project(tmp_path / "project", profiles=("r-0201",))
     report = build(root, html=False)
     assert report.problems == []
-    reader = PdfReader(root / "site" / "r-0201" / "guide.pdf")
+    reader = PdfReader(pdf_of(root, "r-0201"))
     text = re.sub(r"\s+", " ", "\n".join(page.extract_text() for page in reader.pages))
     assert reader.metadata is not None and reader.metadata.title == "Mi guía de recuperación"
     assert "Mi guía de recuperación" in text and "Emergencias" in text and "oprime 2" in text
@@ -207,8 +200,8 @@ def test_dates_lists_and_section_names_in_a_module_body(mini: Path, run) -> None
         )
     )
     assert run("build", "--no-pdf", "-C", mini).exit_code == 0
-    english = (mini / "site" / "p-001" / "index.html").read_text()
-    spanish = (mini / "site" / "p-002" / "index.html").read_text()
+    english = page_html(mini, "p-001")
+    spanish = page_html(mini, "p-002")
     assert "Next review: December 1, 2026." in english
     assert "Triggers: Payday evenings, Loud parties, and &lt;b&gt;X&lt;/b&gt;." in english
     assert "See Coping skills and Staying safe." in english
@@ -228,7 +221,7 @@ def test_a_section_name_that_is_not_a_section_is_an_error_with_its_line(mini: Pa
 
 
 def test_how_to_use_names_the_guides_real_section_headings(spanish_site: Path) -> None:
-    page = (spanish_site / "r-0201" / "index.html").read_text(encoding="utf-8")
+    page = page_html(spanish_site.parent, "r-0201")
     strings = yaml.safe_load((REPO / "templates" / "strings.yaml").read_text(encoding="utf-8"))["es"]
     for section in SETTINGS["sections"]:
         heading = strings[f"section.{section}"]

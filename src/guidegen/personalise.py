@@ -38,6 +38,10 @@ class Personalised:
         """Put the values back into rendered HTML, escaped so they stay text."""
         return _PLACEHOLDER.sub(lambda m: html.escape(self.values[int(m.group(1))]), rendered_html)
 
+    def fill_text(self, text: str) -> str:
+        """Put the values back into plain text (what a module says to one person, for checks)."""
+        return _PLACEHOLDER.sub(lambda m: self.values[int(m.group(1))], text)
+
 
 def _finalize(value: Any) -> str:
     values = _values.get()
