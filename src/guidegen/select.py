@@ -49,13 +49,24 @@ class Not:
     rule: Rule
 
 
-Rule = Match | AllOf | AnyOf | Not
+@dataclass(frozen=True)
+class LatestBand:
+    """The latest score on a measure falls in one of these bands."""
+
+    measure: str
+    bands: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    """The score range of each band (from the vocabulary), so a rule needs no vocabulary to decide."""
+
+
+Rule = Match | AllOf | AnyOf | Not | LatestBand
 EVERYONE: Rule = AllOf(())
 
 
 def rule_keys(vocabulary: Vocabulary) -> tuple[str, ...]:
     """Keys a rule may test: the vocabulary's fields, trauma_informed and language."""
-    return (*vocabulary.fields, "trauma_informed", "language")
+    measures = ("measures",) if vocabulary.measures else ()
+    return (*vocabulary.fields, "trauma_informed", "language", *measures)
 
 
 def parse_rule(
@@ -94,6 +105,8 @@ def parse_rule(
                 rules.append(fail(at, "trauma_informed: expected true or false"))
             else:
                 rules.append(Match(name, (value,)))
+        elif name == "measures" and vocabulary.measures:
+            rules.extend(_parse_measures(value, at, fail, vocabulary))
         elif name == "language" or name in vocabulary.fields:
             allowed = tuple(languages) if name == "language" else vocabulary.terms(name)
             terms = value if isinstance(value, list) else [value]
@@ -117,6 +130,44 @@ def parse_rule(
     return rules[0] if len(rules) == 1 else AllOf(tuple(rules))
 
 
+def _parse_measures(value: Any, at: tuple[str | int, ...], fail: Any, vocabulary: Vocabulary) -> list[Rule]:
+    """`measures: {phq9: [moderate, severe]}`: the latest score's band on each measure named."""
+    if not isinstance(value, dict) or not value:
+        return [fail(at, "measures: expected a mapping of measures to bands, e.g. {phq9: [moderate, severe]}")]
+    rules: list[Rule] = []
+    for measure_id, bands in value.items():
+        where = (*at, measure_id)
+        measure = vocabulary.measures.get(measure_id)
+        if measure is None:
+            rules.append(
+                fail(
+                    where,
+                    f"measures: '{measure_id}' is not a measure in the vocabulary (expected one of: {', '.join(vocabulary.measures)})",
+                )
+            )
+            continue
+        names = bands if isinstance(bands, list) else [bands]
+        if not names or not all(isinstance(b, str) for b in names):
+            rules.append(fail(where, f"measures.{measure_id}: expected a band or a list of bands"))
+            continue
+        known = {band.id: band for band in measure.bands}
+        for index, band in enumerate(names):
+            if band not in known:
+                fail(
+                    (*where, index) if isinstance(bands, list) else where,
+                    f"measures.{measure_id}: '{band}' is not a band of this measure (expected one of: {', '.join(known)})",
+                )
+        found = [known[b] for b in names if b in known]
+        rules.append(LatestBand(measure_id, tuple(names), tuple((b.low, b.high) for b in found)))
+    return rules
+
+
+def latest_score(profile: Profile, measure: str) -> int | None:
+    """The most recent score on `measure`, or None when there is none."""
+    scores = profile.measures.get(measure, ())
+    return max(scores, key=lambda s: s.date).score if scores else None
+
+
 def _values(profile: Profile, key: str) -> tuple[str | bool, ...]:
     value = getattr(profile, key)
     if key in LIST_FIELDS:
@@ -128,6 +179,9 @@ def holds(rule: Rule, profile: Profile) -> bool:
     """Whether `rule` picks `profile`."""
     if isinstance(rule, Match):
         return any(v in rule.terms for v in _values(profile, rule.key))
+    if isinstance(rule, LatestBand):
+        score = latest_score(profile, rule.measure)
+        return score is not None and any(low <= score <= high for low, high in rule.spans)
     if isinstance(rule, AllOf):
         return all(holds(r, profile) for r in rule.rules)
     if isinstance(rule, AnyOf):
@@ -141,6 +195,8 @@ def describe(rule: Rule) -> str:
         if rule.key == "trauma_informed":
             return "trauma_informed" if rule.terms[0] else "not trauma_informed"
         return f"{rule.key}: {' or '.join(str(t) for t in rule.terms)}"
+    if isinstance(rule, LatestBand):
+        return f"latest {rule.measure} score: {' or '.join(rule.bands)}"
     if isinstance(rule, AllOf):
         if not rule.rules:
             return "everyone"
@@ -178,6 +234,9 @@ def matched_keys(rule: Rule) -> Mapping[str, tuple[str | bool, ...]]:
     def walk(r: Rule) -> None:
         if isinstance(r, Match):
             found[r.key] = found.get(r.key, ()) + r.terms
+        elif isinstance(r, LatestBand):
+            key = f"measures.{r.measure}"
+            found[key] = found.get(key, ()) + r.bands
         elif isinstance(r, (AllOf, AnyOf)):
             for part in r.rules:
                 walk(part)
@@ -192,12 +251,14 @@ __all__ = [
     "EVERYONE",
     "AllOf",
     "AnyOf",
+    "LatestBand",
     "Match",
     "Not",
     "Rule",
     "SINGLE_FIELDS",
     "describe",
     "holds",
+    "latest_score",
     "parse_rule",
     "select_modules",
     "why",
