@@ -38,6 +38,7 @@ from .manifest import (
 from .markdown import lint_markdown, render_markdown
 from .personalise import TemplateProblem, personalise
 from .profiles import ID_PATTERN, LoadedProfile, Profile, load_profile, load_profiles, profile_paths
+from .progress import progress_for  # issue 14
 from .select import select_modules
 from .settings import SETTINGS_FILE, Settings, load_settings
 from .theme import TEMPLATES_DIR, Theme, load_theme, theme_fingerprint, theme_folders
@@ -166,7 +167,10 @@ def make_guide(project: Project, loaded: LoadedProfile) -> Guide:
         sections.append(GuideSection(section_id, title, tuple(rendered)))
     made = guide_date([entry.date for entry in person.review.history])
     terms = term_labels(person, project.vocabulary, project.settings.default_language)
-    return Guide(person, language, made, tuple(sections), strings, terms)
+    progress = progress_for(
+        person, project.vocabulary, language, project.settings.default_language, strings
+    )  # issue 14
+    return Guide(person, language, made, tuple(sections), strings, terms, progress=progress)  # issue 14: progress=
 
 
 def render_guide(

@@ -11,9 +11,11 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from .profiles import Profile
+from .progress import Progress
 from .settings import Settings
 from .theme import Theme
 from .vocabulary import Vocabulary
+from .whatsnew import ChangeLine
 
 WEB_TEMPLATE = "guide.html"
 PRINT_TEMPLATE = "print.html"
@@ -56,6 +58,15 @@ class Guide:
     """Profile term fields as labels in the guide's language."""
     has_pdf: bool = True
     """Whether guide.pdf sits beside the web guide (so the page offers the download)."""
+    progress: Progress = Progress()
+    """Scores over time and reached goals ("My progress"); empty when there are none."""
+    changes: tuple[ChangeLine, ...] = ()
+    """What changed since this person's last guide ("What's new"); empty for a first guide."""
+
+    @property
+    def new_modules(self) -> frozenset[str]:
+        """Modules this person did not get in their last guide (marked "New" on the web)."""
+        return frozenset(c.module for c in self.changes if c.kind == "module_added" and c.module)
 
 
 def _date_filter(language: str) -> Any:
