@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -109,3 +116,198 @@ def test_measure_declarations_are_checked(mini: Path, replace: tuple[str, str], 
     with pytest.raises(InvalidInput) as error:
         load_vocabulary(mini, load_settings(mini))
     assert any(message in p.message and p.line for p in error.value.problems), error.value.problems
+
+
+# "My progress" in the guide ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example():
+    from guidegen.build import load_project
+
+    return load_project(REPO)
+
+
+def guide_of(project, guide_id: str, **changes):
+    """The guide of an example person, with profile fields changed."""
+    from guidegen.build import make_guide
+    from guidegen.profiles import LoadedProfile, load_profile
+
+    loaded, problems = load_profile(REPO / "profiles" / f"{guide_id}.yaml", REPO, project.settings, project.vocabulary)
+    assert loaded is not None, problems
+    if changes:
+        loaded = LoadedProfile(loaded.profile.model_copy(update=changes), loaded.path, loaded.where)
+    return make_guide(project, loaded)
+
+
+def web_page(project, guide) -> str:
+    from guidegen.html import render_web
+
+    return render_web(guide, project.settings, project.theme)
+
+
+def section(page: str, section_id: str) -> str:
+    match = re.search(rf'<section id="{section_id}".*?</section>', page, re.S)
+    assert match, f"no section {section_id}"
+    return match.group(0)
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return ["".join(t.itertext()).strip() for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_progress_sentence_table_and_chart_say_the_same(example) -> None:
+    guide = guide_of(example, "r-0142")
+    [gad7] = [m for m in guide.progress.measures if m.id == "gad7"]
+    assert gad7.sentence == (
+        "Anxiety check (GAD-7): your score went from 14 (moderate) to 8 (mild) since August 2026. "
+        "A lower score is better."
+    )
+    assert [(r.day.isoformat(), r.score, r.band) for r in gad7.rows] == [
+        ("2026-08-04", 14, "Moderate"),
+        ("2026-10-01", 11, "Moderate"),
+        ("2026-11-20", 8, "Mild"),
+    ]
+    texts = svg_texts(str(gad7.chart))
+    for score in ("14", "11", "8"):
+        assert score in texts  # each point is labelled with its score
+    for band in ("Minimal", "Mild", "Moderate", "Severe"):
+        assert band in texts
+    assert {"Aug 4", "Oct 1", "Nov 20"} <= set(texts)
+    assert "Lower is better" in texts
+
+    page = section(web_page(example, guide), "my-progress")
+    rows = re.findall(r"<tr><td>(.*?)</td><td class=\"score\">(\d+)</td><td>(.*?)</td></tr>", page)
+    assert ("August 4, 2026", "14", "Moderate") in rows and ("November 20, 2026", "8", "Mild") in rows
+    assert 'aria-labelledby="progress-gad7-sentence"' in page and 'id="progress-gad7-sentence"' in page
+    assert "No drinking on weeknights" in page.split("Goals I reached")[1]  # the reached goal
+
+
+def test_the_chart_is_drawn_in_current_color_with_text_as_text_and_unique_ids(example) -> None:
+    guide = guide_of(example, "r-0142")
+    page = web_page(example, guide)
+    charts = re.findall(r"<svg .*?</svg>", page, re.S)
+    assert len(charts) == 3
+    for svg in charts:
+        root = ET.fromstring(svg)
+        assert root.get("role") == "img" and root.get("width") is None and root.get("viewBox")
+        assert "currentColor" in svg and "#010203" not in svg
+        assert "<metadata" not in svg and "<style" not in svg and "<?xml" not in svg
+        assert svg_texts(svg) and "Atkinson Hyperlegible" in svg
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "ids in the page must be unique"
+    for svg in charts:
+        refs = set(re.findall(r'href="#([^"]+)"|url\(#([^)]+)\)', svg))
+        for ref in {a or b for a, b in refs}:
+            assert f'id="{ref}"' in svg
+
+
+def test_the_better_direction_and_higher_is_better_measures(example) -> None:
+    guide = guide_of(example, "r-0142")
+    [days] = [m for m in guide.progress.measures if m.id == "days_without_use"]
+    assert days.better == "A higher score is better"
+    assert days.sentence.endswith("since August 2026. A higher score is better.")
+    assert "Higher is better" in svg_texts(str(days.chart))
+
+
+def test_one_score_gives_a_sentence_and_a_table_but_no_chart(example) -> None:
+    guide = guide_of(example, "r-0427")
+    [days] = guide.progress.measures
+    assert days.chart is None and len(days.rows) == 1
+    assert days.sentence == (
+        "Days without use (last 30 days): your score was 4 (fewer than 10 days) on November 5, 2026. "
+        "A higher score is better."
+    )
+    assert "<svg" not in section(web_page(example, guide), "my-progress")
+
+
+def test_no_scores_and_no_reached_goals_means_no_progress_part(example) -> None:
+    guide = guide_of(example, "r-0142", measures={}, goals=())
+    assert not guide.progress
+    page = web_page(example, guide)
+    assert 'id="my-progress"' not in page and 'href="#my-progress"' not in page
+
+
+def test_progress_in_spanish(example) -> None:
+    guide = guide_of(example, "r-0201")
+    [phq9, days] = guide.progress.measures
+    assert phq9.sentence == (
+        "Revisión de depresión (PHQ-9): tu puntaje pasó de 17 (moderadamente grave) a 10 (moderada) "
+        "desde septiembre de 2026. Un puntaje más bajo es mejor."
+    )
+    assert phq9.rows[0].band == "Moderadamente grave"
+    assert "sept" in " ".join(svg_texts(str(phq9.chart)))
+    page = section(web_page(example, guide), "my-progress")
+    assert "Mi progreso" in page and "22 de septiembre de 2026" in page and "Metas que logré" in page
+
+
+def test_large_print_draws_larger_text(example) -> None:
+    regular = guide_of(example, "r-0142").progress.measures[0]
+    large = guide_of(example, "r-0142", format=("large_print",)).progress.measures[0]
+    size = re.compile(r'font-size="([0-9.]+)px"')
+
+    def view_width(svg: str) -> float:
+        return float(ET.fromstring(svg).get("viewBox", "").split()[2])
+
+    def relative(svg: str) -> float:
+        return max(float(s) for s in size.findall(svg)) / view_width(svg)
+
+    assert relative(str(large.chart)) > relative(str(regular.chart)) * 1.2
+
+
+def test_the_chart_has_the_same_bytes_in_every_process() -> None:
+    code = (
+        "from datetime import date; from pathlib import Path;"
+        "from guidegen.settings import load_settings; from guidegen.vocabulary import load_vocabulary;"
+        "from guidegen.progress import chart_svg;"
+        "v = load_vocabulary(Path('.'), load_settings(Path('.')));"
+        "m = v.measures['phq9'];"
+        "print(chart_svg(m, ((date(2026, 8, 1), 16), (date(2026, 10, 1), 9)), tuple(b.labels['en'] for b in m.bands),"
+        " 'en', 'Lower is better'), end='')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONHASHSEED": "random"}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, check=True).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1] and runs[0].startswith(b"<svg ")
+    from guidegen.progress import _chart_svg, chart_svg
+
+    _chart_svg.cache_clear()
+    measure = load_vocabulary(REPO, load_settings(REPO)).measures["phq9"]
+    here = chart_svg(measure, ((date(2026, 8, 1), 16), (date(2026, 10, 1), 9)),
+                     tuple(b.labels["en"] for b in measure.bands), "en", "Lower is better")  # fmt: skip
+    assert here.encode() == runs[0]
+
+
+def test_summary_of_bands_edges_in_lower_first() -> None:
+    from guidegen.progress import lower_first
+
+    assert lower_first("Moderately severe") == "moderately severe"
+    assert lower_first("PHQ-9") == "PHQ-9" and lower_first("10 to 19 days") == "10 to 19 days"
+
+
+@pytest.mark.pdf
+def test_the_print_guide_shows_progress_as_text_and_vector(example, tmp_path: Path, caplog) -> None:
+    import pdfplumber
+
+    from guidegen.build import render_guide
+    from guidegen.profiles import load_profile
+
+    loaded, _ = load_profile(REPO / "profiles" / "r-0315.yaml", REPO, example.settings, example.vocabulary)
+    assert loaded is not None  # large print: the chart is drawn larger
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = render_guide(example, loaded, html=False, pdf=True)["guide.pdf"]
+    assert caplog.text == "", "the chart must not make WeasyPrint warn"
+    (tmp_path / "guide.pdf").write_bytes(pdf)
+    with pdfplumber.open(tmp_path / "guide.pdf") as document:
+        text = "\f".join(page.extract_text() or "" for page in document.pages[:10])
+    flat = " ".join(text.split())
+    assert "My progress" in flat
+    assert "your score went from 5 (risky drinking) to 0 (low risk) since January 2026" in flat
+    pages = [" ".join(p.split()) for p in text.split("\f")]
+    start = next(i for i, p in enumerate(pages) if "These are the checks" in p)
+    assert "Alcohol check (AUDIT-C)" in pages[start], "the heading is not left alone on its page"
+    assert "High risk" in pages[start]  # a band name only the chart shows: drawn as text
+    assert "One year sober" in flat.split("Goals I reached")[1]

@@ -288,16 +288,26 @@ _PROLOGUE = re.compile(r"\A.*?(?=<svg )", re.S)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _GLOBAL_STYLE = re.compile(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.S)
 _ID = re.compile(r'( id="|href="#|url\(#)')
+_STYLE = re.compile(r' style="([^"]*)"')
 _SIZE = re.compile(r' (width|height)="[0-9.]+pt"')
+
+
+def _presentation_attributes(match: re.Match[str]) -> str:
+    """style="fill: none; stroke-width: 2" -> fill="none" stroke-width="2": the same drawing,
+    without CSS in style attributes, which an HTML page's CSS (and WeasyPrint) would read as its own."""
+    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
 
 
 def _inline(svg: str, prefix: str) -> str:
     """matplotlib's SVG file as an element to put inside HTML: no XML prologue, metadata or
-    page-wide style; ids unique on the page; sized by CSS; drawn in currentColor."""
+    page-wide style; presentation attributes; ids unique on the page; sized by CSS; drawn in
+    currentColor."""
     svg = _PROLOGUE.sub("", svg, count=1)
     svg = _ID.sub(lambda m: f"{m.group(1)}{prefix}", svg)
     svg = _METADATA.sub("", svg, count=1)
     svg = _GLOBAL_STYLE.sub("", svg, count=1)
+    svg = _STYLE.sub(_presentation_attributes, svg)
     head, rest = svg.split(">", 1)
     head = _SIZE.sub("", head).replace("<svg ", '<svg class="progress-chart" role="img" focusable="false" ', 1)
     return (head + ">" + rest).replace(INK, "currentColor").strip()
