@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cases import FIXTURES
 from guidegen.errors import InvalidInput
@@ -311,3 +313,52 @@ def test_the_print_guide_shows_progress_as_text_and_vector(example, tmp_path: Pa
     assert "Alcohol check (AUDIT-C)" in pages[start], "the heading is not left alone on its page"
     assert "High risk" in pages[start]  # a band name only the chart shows: drawn as text
     assert "One year sober" in flat.split("Goals I reached")[1]
+
+
+def test_every_score_in_range_has_exactly_one_band(vocabulary) -> None:
+    for measure in vocabulary.measures.values():
+        for score in range(measure.low, measure.high + 1):
+            assert sum(band.low <= score <= band.high for band in measure.bands) == 1, (measure.id, score)
+
+
+_ANY_YAML = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 40) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
+        ["en", "es", "range", "better", "bands", "source", "codes", "from", "to", "phq9", "mild", "x"]), inner, max_size=6),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(block=_ANY_YAML)
+def test_any_measures_block_gives_problems_not_a_crash(mini: Path, block) -> None:
+    import yaml
+
+    vocab = mini / "content" / "vocabulary.yaml"
+    text = (FIXTURES / "mini" / "content" / "vocabulary.yaml").read_text()
+    head = text[: text.index("measures:\n")]
+    vocab.write_text(head + yaml.safe_dump({"measures": block}, allow_unicode=True))
+    try:
+        loaded = load_vocabulary(mini, load_settings(mini))
+    except InvalidInput as error:
+        assert all(p.path == "content/vocabulary.yaml" for p in error.problems)
+    else:
+        for measure in loaded.measures.values():
+            assert measure.bands[0].low == measure.low and measure.bands[-1].high == measure.high
+
+
+def test_explain_says_which_measure_band_picked_a_module(mini: Path, run) -> None:
+    module = mini / "content" / "coping" / "low-mood.md"
+    module.write_text(
+        "---\ntitle: Low mood\nsummary: When your mood is low.\nwhen:\n  measures: {phq9: [moderate, severe]}\n---\nText.\n"
+    )
+    profile = mini / "profiles" / "p-001.yaml"
+    profile.write_text(
+        profile.read_text() + "measures:\n  phq9: [{date: 2026-09-01, score: 4}, {date: 2026-10-01, score: 12}]\n"
+    )
+    result = run("explain", "p-001", "-C", mini)
+    assert result.exit_code == 0
+    assert "+ low-mood" in result.stdout and "picked: latest phq9 score: moderate or severe" in result.stdout
+    profile.write_text(profile.read_text().replace("score: 12}", "score: 9}"))
+    result = run("explain", "p-001", "-C", mini)
+    assert "- low-mood" in result.stdout and "skipped: needs latest phq9 score: moderate or severe" in result.stdout
