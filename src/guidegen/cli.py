@@ -272,7 +272,7 @@ trauma_informed: false
 therapies: []
 groups: []
 # support_style: any
-goals: []                # - {{text: "...", by: 2026-12-31}}
+goals: []                # - {{text: "...", by: 2026-12-31}}; add done: DATE when reached
 reasons: []
 triggers: []
 warning_signs: []
@@ -290,6 +290,7 @@ care_team: []            # - {{name: "...", role: Counselor, phone: "555-0199"}}
 review:
   next: null             # e.g. 2026-12-15
   history: []
+measures: {{}}             # scores over time, e.g. phq9: [{{date: 2026-08-01, score: 16}}]
 # message: |
 #   A personal note from the care team.
 """
