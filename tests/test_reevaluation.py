@@ -207,3 +207,9 @@ def test_check_warns_about_overdue_reviews_by_file_and_line(tmp_path: Path) -> N
     assert overdue[0].message.startswith("review.next: this review is overdue")
     assert "2026" not in overdue[0].message
     assert not [p for p in check(mini, today=date(2026, 12, 1)).warnings if "overdue" in p.message]
+
+
+def test_without_changes_there_is_no_whats_new_part_and_no_new_mark(example) -> None:
+    guide = guide_of(example, "r-0142")
+    page = render_web(guide, example.settings, example.theme)
+    assert guide.changes == () and 'id="whats-new"' not in page and "badge-new" not in page
