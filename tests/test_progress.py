@@ -362,3 +362,11 @@ def test_explain_says_which_measure_band_picked_a_module(mini: Path, run) -> Non
     profile.write_text(profile.read_text().replace("score: 12}", "score: 9}"))
     result = run("explain", "p-001", "-C", mini)
     assert "- low-mood" in result.stdout and "skipped: needs latest phq9 score: moderate or severe" in result.stdout
+
+
+def test_a_theme_sentence_with_unknown_or_broken_placeholders_never_crashes() -> None:
+    from guidegen.progress import fill
+
+    assert fill("{measure} went to {last} ({scroe})", {"measure": "PHQ-9", "last": "9"}) == "PHQ-9 went to 9 ({scroe})"
+    assert fill("broken {measure", {"measure": "x"}) == "broken {measure"
+    assert fill("{0} {measure.x}", {"measure": "x"}) == "{0} {measure.x}"

@@ -132,7 +132,7 @@ def measure_progress(
         key = "progress_same"
     else:
         key = "progress_changed"
-    sentence = strings[key].format_map(words)
+    sentence = fill(strings[key], words)
     rows = tuple(ScoreRow(s.date, s.score, band(s.score)) for s in scores)
     chart = None
     if len(scores) >= 2:
@@ -146,6 +146,19 @@ def measure_progress(
         )
         chart = Markup(svg.replace("<svg ", f'<svg aria-labelledby="progress-{measure.id}-sentence" ', 1))
     return MeasureProgress(measure.id, title, better, sentence, rows, chart)
+
+
+class _Kept(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, words: Mapping[str, str]) -> str:
+    """A UI string with its {placeholders} filled; one a theme misspelt stays as written."""
+    try:
+        return template.format_map(_Kept(words))
+    except (ValueError, IndexError, AttributeError):
+        return template
 
 
 def lower_first(text: str) -> str:
