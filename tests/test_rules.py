@@ -53,6 +53,10 @@ def test_rule_cases(case, vocabulary) -> None:
         ({"trauma_informed": "yes please"}, "expected true or false"),
         ({"substances": [1]}, "expected a term or a list of terms"),
         ({}, "expected a mapping of rule keys"),
+        ({"measures": {"phq10": ["mild"]}}, "'phq10' is not a measure in the vocabulary"),
+        ({"measures": {"phq9": ["midl"]}}, "'midl' is not a band of this measure"),
+        ({"measures": {"phq9": [3]}}, "expected a band or a list of bands"),
+        ({"measures": ["phq9"]}, "expected a mapping of measures to bands"),
     ],
 )
 def test_rule_errors_name_the_line(rule, message, vocabulary) -> None:
@@ -69,3 +73,12 @@ def test_describe_and_why_read_like_the_rule(vocabulary) -> None:
     assert describe(rule) == "substances: alcohol or opioids, and stage: action, and not (conditions: psychosis)"
     person = Profile(id="x", name="X", substances=("alcohol",), stage="contemplation")
     assert why(rule, person) == "stage: action"
+
+
+def test_measure_rules_read_in_words_for_explain(vocabulary) -> None:
+    rule = parse({"substances": ["alcohol"], "measures": {"phq9": ["moderate", "severe"]}}, vocabulary)
+    assert describe(rule) == "substances: alcohol, and latest phq9 score: moderate or severe"
+    person = Profile(
+        id="x", name="X", substances=("alcohol",), measures={"phq9": ({"date": "2026-10-01", "score": 3},)}
+    )
+    assert why(rule, person) == "latest phq9 score: moderate or severe"

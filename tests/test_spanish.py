@@ -12,10 +12,11 @@ import yaml
 from pypdf import PdfReader
 
 from conftest import REPO, copy_project, page_html, pdf_of
-from guidegen.build import build, load_project
+from guidegen.build import build
 from guidegen.check import check
 from guidegen.content import format_day, format_items
 from guidegen.errors import InvalidInput
+from guidegen.project import load_project
 from guidegen.settings import load_settings
 
 SPANISH_SPEAKERS = ("r-0201", "r-0648")

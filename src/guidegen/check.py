@@ -21,6 +21,7 @@ from .readability import reading_score
 from .rules import select_modules
 from .settings import Settings, load_settings
 from .vocabulary import Vocabulary, load_vocabulary
+from .yamlfile import read_yaml
 
 SAMPLE_PERSON = Profile(id="sample", name="Sam")
 """Stands in for a reader when no example profile selects a module."""
@@ -56,6 +57,7 @@ def check(root: Path, today: date | None = None) -> CheckReport:
         return report
     today = today or date.today()
     profiles = _check_profiles(root, project.settings, project.vocabulary, report)
+    report.problems.extend(overdue_reviews(profiles, today))
     selected_by: dict[str, list[LoadedProfile]] = {m.id: [] for m in project.modules}
     for loaded in profiles:
         for module in select_modules(loaded.profile, project.modules):
@@ -82,6 +84,19 @@ def _check_glossaries(project: Project, report: CheckReport) -> None:
             if language in module.texts:
                 text = module.texts[language]
                 report.problems.extend(check_module_text(glossary, text.path, text.where))
+
+
+def overdue_reviews(profiles: list[LoadedProfile], today: date) -> list[Problem]:
+    """A warning for each profile whose next review date has passed (the file names the id)."""
+    found = []
+    for loaded in profiles:
+        next_review = loaded.profile.review.next
+        if next_review is not None and next_review < today:
+            document, _ = read_yaml(loaded.path)
+            line = document.line(("review", "next")) if document else None
+            message = "review.next: this review is overdue: review the plan with the person and set a new date"
+            found.append(Problem(loaded.where, line, message, "warning"))
+    return found
 
 
 def _check_profiles_alone(root: Path, report: CheckReport) -> None:

@@ -190,6 +190,27 @@ def explain(profile_id: str, project: Path) -> None:
     click.echo(f"\n{picked} of {len(loaded_project.modules)} modules picked for {person.id}")
 
 
+# issue 14: `guidegen reviews` (logic in reviews.py)
+@main.command()
+@click.option(
+    "--within", type=click.IntRange(min=0), metavar="DAYS", help="Only reviews due within DAYS days (and overdue ones)."
+)
+@click.option("--overdue", is_flag=True, help="Only reviews whose date has passed.")
+@_project_option
+def reviews(within: int | None, overdue: bool, project: Path) -> None:
+    """Whose review is due: each profile id with its next review date, soonest first (ids only)."""
+    from .reviews import describe_due, pick, project_reviews, today
+
+    due, problems = project_reviews(project, today())
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    for review in pick(due, within=within, overdue=overdue):
+        click.echo(describe_due(review))
+    late = sum(1 for r in due if r.overdue)
+    undated = sum(1 for r in due if r.next is None)
+    click.echo(f"{late} overdue, {undated} without a next review date, {len(due)} profiles", err=True)
+
+
 @main.command()
 @click.option("--profile", "profile_id", help="Preview as this person (profile id); default: a list to choose from.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
@@ -286,7 +307,7 @@ needs: []                # what they need help with: housing, work, money, legal
 strengths: []            # what they bring: supportive_people, faith, employment, skills ...
 population: []           # young_person, older_adult, lgbtq, veteran
 transitions: []          # leaving_jail, leaving_hospital, leaving_detox, leaving_residential
-goals: []                # - {{text: "...", by: 2026-12-31}}
+goals: []                # - {{text: "...", by: 2026-12-31}}; add done: DATE when reached
 reasons: []
 triggers: []
 warning_signs: []
@@ -304,6 +325,7 @@ care_team: []            # - {{name: "...", role: Counselor, phone: "555-0199"}}
 review:
   next: null             # e.g. 2026-12-15
   history: []
+measures: {{}}             # scores over time, e.g. phq9: [{{date: 2026-08-01, score: 16}}]
 # message: |
 #   A personal note from the care team.
 """

@@ -16,9 +16,11 @@ from .errors import InvalidInput
 from .markdown import render_markdown
 from .personalise import personalise
 from .profiles import Profile
+from .progress import Progress, progress_for
 from .project import Project
 from .rules import select_modules
 from .vocabulary import Vocabulary
+from .whatsnew import ChangeLine
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,15 @@ class Guide:
     """Whether the printable guide sits beside the web guide (so the page offers the download)."""
     link: str | None = None
     """The person's private link (what their QR code holds), when it is known."""
+    progress: Progress = Progress()
+    """Scores over time and reached goals ("My progress"); empty when there are none."""
+    changes: tuple[ChangeLine, ...] = ()
+    """What changed since this person's last guide ("What's new"); empty for a first guide."""
+
+    @property
+    def new_modules(self) -> frozenset[str]:
+        """Modules this person did not get in their last guide (marked "New" on the web)."""
+        return frozenset(c.module for c in self.changes if c.kind == "module_added" and c.module)
 
 
 def guide_date(reviews: Sequence[date]) -> date:
@@ -113,4 +124,5 @@ def make_guide(project: Project, person: Profile) -> Guide:
         raise InvalidInput(p.adding(f"building guide {person.id}") for p in error.problems) from None
     made = guide_date([entry.date for entry in person.review.history])
     terms = term_labels(person, project.vocabulary, project.settings.default_language)
-    return Guide(person, language, made, tuple(sections), strings, terms)
+    progress = progress_for(person, project.vocabulary, language, project.settings.default_language, strings)
+    return Guide(person, language, made, tuple(sections), strings, terms, progress=progress)

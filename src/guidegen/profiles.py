@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from .errors import Problem, UsageError, display_path
-from .schema import Day, Flag, Frozen, Text, validate
+from .schema import Day, Flag, Frozen, Text, Whole, validate
 from .settings import Settings
 from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .yamlfile import YamlDocument, read_yaml
@@ -29,6 +29,8 @@ class Goal(Frozen):
     """The goal in the person's words."""
     by: Day | None = None
     """When they hope to reach it."""
+    done: Day | None = None
+    """When they reached it (shown under "My progress")."""
 
 
 class Supporter(Frozen):
@@ -93,6 +95,15 @@ class ReviewEntry(Frozen):
     """What changed."""
 
 
+class Score(Frozen):
+    """One score on a measure, on the day it was taken."""
+
+    date: Day
+    """When the check was done."""
+    score: Whole
+    """The total score, within the measure's range."""
+
+
 class Review(Frozen):
     """When the plan was and will next be re-evaluated."""
 
@@ -148,6 +159,8 @@ class Profile(Frozen):
     care_team: tuple[CareTeamMember, ...] = ()
     safety_plan: SafetyPlan | None = None
     review: Review = Review()
+    measures: dict[Term, tuple[Score, ...]] = Field(default_factory=dict)
+    """Scores over time per measure (vocabulary: measures)."""
     message: Text | None = None
     """A personal note from the care team."""
 
@@ -254,6 +267,7 @@ def _check_terms(
                     f"{field}: not a term in the vocabulary (expected one of: {', '.join(allowed) or 'none declared'})",
                 )
             )
+    problems.extend(_check_measures(profile, document, where, vocabulary))
     if profile.language is not None and profile.language not in settings.languages:
         problems.append(
             Problem(
@@ -262,6 +276,44 @@ def _check_terms(
                 f"language: expected one of the site's languages ({', '.join(settings.languages)})",
             )
         )
+    return problems
+
+
+def _check_measures(profile: Profile, document: YamlDocument, where: str, vocabulary: Vocabulary) -> list[Problem]:
+    """Each measure is declared, each score within its range, each date once."""
+    problems = []
+    for measure_id, scores in profile.measures.items():
+        measure = vocabulary.measures.get(measure_id)
+        if measure is None:
+            allowed = ", ".join(vocabulary.measures) or "none declared"
+            problems.append(
+                Problem(
+                    where,
+                    document.line(("measures", measure_id)),
+                    f"measures: a measure that is not in the vocabulary (expected one of: {allowed})",
+                )
+            )
+            continue
+        seen: set[object] = set()
+        for index, entry in enumerate(scores):
+            at = ("measures", measure_id, index)
+            if not measure.low <= entry.score <= measure.high:
+                problems.append(
+                    Problem(
+                        where,
+                        document.line((*at, "score")),
+                        f"measures.{measure_id}[{index}].score: outside the range {measure.low} to {measure.high}",
+                    )
+                )
+            if entry.date in seen:
+                problems.append(
+                    Problem(
+                        where,
+                        document.line((*at, "date")),
+                        f"measures.{measure_id}[{index}].date: the same date appears twice; keep one score per day",
+                    )
+                )
+            seen.add(entry.date)
     return problems
 
 

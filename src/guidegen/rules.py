@@ -46,14 +46,25 @@ class Not:
     rule: Rule
 
 
-Rule = Match | AllOf | AnyOf | Not
+@dataclass(frozen=True)
+class LatestBand:
+    """The latest score on a measure falls in one of these bands."""
+
+    measure: str
+    bands: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    """The score range of each band (from the vocabulary), so a rule needs no vocabulary to decide."""
+
+
+Rule = Match | AllOf | AnyOf | Not | LatestBand
 EVERYONE: Rule = AllOf(())
 
 
 def rule_keys(vocabulary: Vocabulary) -> tuple[str, ...]:
     """Keys a rule may test: the vocabulary's fields, fields that borrow their terms, trauma_informed and language."""
     borrowed = (field for field, source in BORROWED_FIELDS.items() if source in vocabulary.fields)
-    return (*vocabulary.fields, *borrowed, "trauma_informed", "language")
+    measures = ("measures",) if vocabulary.measures else ()
+    return (*vocabulary.fields, *borrowed, "trauma_informed", "language", *measures)
 
 
 LineOf = Callable[[tuple[str | int, ...]], int | None]
@@ -95,6 +106,9 @@ def _parse_entry(name: str, value: Any, at: tuple[str | int, ...], source: RuleS
         if not isinstance(value, bool):
             return source.fail(at, "trauma_informed: expected true or false")
         return Match(name, (value,))
+    if name == "measures" and source.vocabulary.measures:
+        bands = _parse_measures(value, at, source)
+        return bands[0] if len(bands) == 1 else AllOf(tuple(bands))
     if name == "language" or name in rule_keys(source.vocabulary):
         return _parse_terms(name, value, at, source)
     keys = ", ".join(rule_keys(source.vocabulary) + RULE_KEYWORDS)
@@ -115,6 +129,45 @@ def _parse_terms(name: str, value: Any, at: tuple[str | int, ...], source: RuleS
     return Match(name, tuple(terms))
 
 
+def _parse_measures(value: Any, at: tuple[str | int, ...], source: RuleSource) -> list[Rule]:
+    """`measures: {phq9: [moderate, severe]}`: the latest score's band on each measure named."""
+    if not isinstance(value, dict) or not value:
+        return [source.fail(at, "measures: expected a mapping of measures to bands, e.g. {phq9: [moderate, severe]}")]
+    rules: list[Rule] = []
+    for measure_id, bands in value.items():
+        where = (*at, measure_id)
+        measure = source.vocabulary.measures.get(measure_id)
+        if measure is None:
+            known_measures = ", ".join(source.vocabulary.measures)
+            rules.append(
+                source.fail(
+                    where,
+                    f"measures: '{measure_id}' is not a measure in the vocabulary (expected one of: {known_measures})",
+                )
+            )
+            continue
+        names = bands if isinstance(bands, list) else [bands]
+        if not names or not all(isinstance(b, str) for b in names):
+            rules.append(source.fail(where, f"measures.{measure_id}: expected a band or a list of bands"))
+            continue
+        known = {band.id: band for band in measure.bands}
+        for index, band in enumerate(names):
+            if band not in known:
+                source.fail(
+                    (*where, index) if isinstance(bands, list) else where,
+                    f"measures.{measure_id}: '{band}' is not a band of this measure (expected one of: {', '.join(known)})",
+                )
+        found = [known[b] for b in names if b in known]
+        rules.append(LatestBand(measure_id, tuple(names), tuple((b.low, b.high) for b in found)))
+    return rules
+
+
+def latest_score(profile: Profile, measure: str) -> int | None:
+    """The most recent score on `measure`, or None when there is none."""
+    scores = profile.measures.get(measure, ())
+    return max(scores, key=lambda s: s.date).score if scores else None
+
+
 def _values(profile: Profile, key: str) -> tuple[str | bool, ...]:
     value = getattr(profile, key)
     if key in LIST_FIELDS or key in BORROWED_FIELDS:
@@ -126,6 +179,9 @@ def holds(rule: Rule, profile: Profile) -> bool:
     """Whether `rule` picks `profile`."""
     if isinstance(rule, Match):
         return any(v in rule.terms for v in _values(profile, rule.key))
+    if isinstance(rule, LatestBand):
+        score = latest_score(profile, rule.measure)
+        return score is not None and any(low <= score <= high for low, high in rule.spans)
     if isinstance(rule, AllOf):
         return all(holds(r, profile) for r in rule.rules)
     if isinstance(rule, AnyOf):
@@ -139,6 +195,8 @@ def describe(rule: Rule) -> str:
         if rule.key == "trauma_informed":
             return "trauma_informed" if rule.terms[0] else "not trauma_informed"
         return f"{rule.key}: {' or '.join(str(t) for t in rule.terms)}"
+    if isinstance(rule, LatestBand):
+        return f"latest {rule.measure} score: {' or '.join(rule.bands)}"
     if isinstance(rule, AllOf):
         if not rule.rules:
             return "everyone"
