@@ -300,7 +300,7 @@ def test_the_print_guide_shows_progress_as_text_and_vector(example, tmp_path: Pa
     loaded, _ = load_profile(REPO / "profiles" / "r-0315.yaml", REPO, example.settings, example.vocabulary)
     assert loaded is not None  # large print: the chart is drawn larger
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
-        pdf = render_guide(example, loaded, html=False, pdf=True)["guide.pdf"]
+        pdf = render_guide(example, loaded, ("guide.pdf",))[0]["print"]
     assert caplog.text == "", "the chart must not make WeasyPrint warn"
     (tmp_path / "guide.pdf").write_bytes(pdf)
     with pdfplumber.open(tmp_path / "guide.pdf") as document:

@@ -89,7 +89,7 @@ def test_whats_new_after_a_profile_edit(example) -> None:
     assert ("module_removed", "Where you are now: making changes") in texts
     assert [line.day for line in lines if line.kind == "next_review_changed"] == [date(2027, 1, 10)]
 
-    page = render_web(dataclasses.replace(after, changes=lines), example.settings, example.theme)
+    page = render_web(dataclasses.replace(after, changes=lines), example.settings, example.pages)
     part = page.split('<section id="whats-new"')[1].split("</section>")[0]
     assert "What&#39;s new in your guide" in part or "What's new in your guide" in part
     assert "New goal: Cook dinner at home three nights a week" in part
@@ -102,7 +102,7 @@ def test_whats_new_after_a_profile_edit(example) -> None:
             assert f'<a href="#m-{line.module}">{line.text}</a>' in part
             heading = page.split(f'id="m-{line.module}-title"')[1].split("</h3>")[0]
             assert '<span class="badge-new">New</span>' in heading
-    printed = render_print(dataclasses.replace(after, changes=lines), example.settings, example.theme)
+    printed = render_print(dataclasses.replace(after, changes=lines), example.settings, example.pages)
     assert '<section id="whats-new"' in printed and "badge-new" not in printed
 
 
@@ -126,7 +126,7 @@ def test_whats_new_after_a_module_edit(tmp_path: Path) -> None:
     lines = describe(found, after, module_titles(project.modules, "en"))
     removed = [line.text for line in lines if line.kind == "module_removed"]
     assert removed == [project_title(project, "sleep")]
-    page = render_web(dataclasses.replace(after, changes=lines), project.settings, project.theme)
+    page = render_web(dataclasses.replace(after, changes=lines), project.settings, project.pages)
     assert f"No longer in your guide: {removed[0]}" in page.split('id="whats-new"')[1]
 
 
@@ -139,7 +139,7 @@ def test_whats_new_in_spanish(example) -> None:
     before = guide_of(example, "r-0201")
     after = guide_of(example, "r-0201", stage="preparation")
     lines = describe(changes(summarise(before), summarise(after)), after, module_titles(example.modules, "es"))
-    page = render_web(dataclasses.replace(after, changes=lines), example.settings, example.theme)
+    page = render_web(dataclasses.replace(after, changes=lines), example.settings, example.pages)
     part = page.split('<section id="whats-new"')[1]
     assert "Novedades en tu guía" in part and "Dónde estás ahora: Preparándose para cambiar" in part
 
@@ -177,7 +177,7 @@ def test_reviews_command_lists_ids_soonest_first(run, project: Path, monkeypatch
     result = run("reviews", "-C", project)
     assert result.exit_code == 0
     ids = [line.split()[0] for line in result.stdout.splitlines()]
-    assert ids[:3] == ["r-0427", "r-0201", "r-0869"] and len(ids) == 8
+    assert ids[:3] == ["r-0427", "r-0201", "r-0869"] and len(ids) == len(list((REPO / "profiles").glob("*.yaml")))
     assert result.stdout.splitlines()[0] == "r-0427           2026-12-05  1 day overdue"
     assert result.stdout.splitlines()[1] == "r-0201           2026-12-10  in 4 days"
     assert "1 overdue" in result.stderr
@@ -197,7 +197,7 @@ def test_reviews_command_reports_bad_profiles_by_line_and_still_lists_the_rest(r
     result = run("reviews", "-C", project)
     assert result.exit_code == 0
     assert "profiles/r-bad.yaml:3:" in result.stderr and "SECRET" not in result.output + result.stderr
-    assert len(result.stdout.splitlines()) == 8
+    assert len(result.stdout.splitlines()) == len(list((REPO / "profiles").glob("*.yaml")))
 
 
 def test_check_warns_about_overdue_reviews_by_file_and_line(tmp_path: Path) -> None:
@@ -214,3 +214,23 @@ def test_without_changes_there_is_no_whats_new_part_and_no_new_mark(example) -> 
     guide = guide_of(example, "r-0142")
     page = render_web(guide, example.settings, example.pages)
     assert guide.changes == () and 'id="whats-new"' not in page and "badge-new" not in page
+
+
+def test_a_rebuild_after_an_edit_says_whats_new_and_keeps_saying_it(tmp_path: Path) -> None:
+    """The real build: the summary lives in .guidegen/ (ids and hashes only), and the next guide
+    lists what changed; a forced rebuild with no change keeps the same list."""
+    from conftest import page_html
+    from guidegen.build import build
+
+    root = copy_project(tmp_path / "project", profiles=("r-0142",))
+    assert build(root, pdf=False).problems == []
+    assert 'id="whats-new"' not in page_html(root, "r-0142"), "a first guide has nothing new"
+    history = (root / ".guidegen" / "history.json").read_text()
+    assert "Sam" not in history and "Walk" not in history and "Arguments" not in history
+    profile = root / "profiles" / "r-0142.yaml"
+    profile.write_text(profile.read_text().replace("goals:\n", 'goals:\n  - {text: "Cook dinner twice a week"}\n', 1))
+    assert build(root, pdf=False).built == ["r-0142"]
+    page = page_html(root, "r-0142")
+    assert 'id="whats-new"' in page and "Cook dinner twice a week" in page
+    assert build(root, pdf=False, force=True).built == ["r-0142"]
+    assert "Cook dinner twice a week" in page_html(root, "r-0142").split('id="whats-new"', 1)[1].split("</section>")[0]

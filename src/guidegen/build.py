@@ -4,19 +4,22 @@ Markdown, render HTML, render PDF, and write; then record what was built.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from . import whatsnew
 from .content import CONTENT_DIR
 from .errors import GuidegenError, InvalidInput, Problem, UsageError, display_path
-from .guide import make_guide
+from .guide import Guide, make_guide
 from .output import INDEX_MARK, INDEX_TEMPLATE, Writer
 from .pages import guide_link, render_print, render_sealed, render_web
 from .pool import Jobs
@@ -26,6 +29,7 @@ from .rules import select_modules
 from .seal import seal
 from .settings import Settings, load_settings
 from .state import (
+    MAIN_MANIFEST,
     OLD_MANIFEST,
     STATE_DIR,
     GuideRecord,
@@ -74,6 +78,8 @@ class GuideResult:
     record: GuideRecord | None = None
     written: tuple[Path, ...] = ()
     """Files the job wrote: the build flushes them to disk before the state records the guide."""
+    history: Mapping[str, Any] | None = None
+    """What this guide was (ids and hashes) and what its "What's new" compares with."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class BuildPlan:
     force: bool
     inputs_unchanged: bool
     """No shared input or module file changed since the last build."""
+    histories: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    """Each person's last guide, in summary (for "What's new in your guide")."""
 
 
 def build(
@@ -150,11 +158,14 @@ def build(
         else:
             project = load_project(root)
             inputs_unchanged = manifest.inputs_unchanged(project.shared, modules)
-            plan = BuildPlan(project, places, manifest, links, outputs, force, inputs_unchanged)
-            following = build_changed(plan, writer, modules, paths, jobs, report, on_progress)
+            histories = state.histories()
+            plan = BuildPlan(project, places, manifest, links, outputs, force, inputs_unchanged, dict(histories))
+            following = build_changed(plan, histories, writer, modules, paths, jobs, report, on_progress)
             remove_old_files(writer, places, manifest, following, gone, report)
             writer.sync()  # every guide on disk before the state says it was built
             state.save_manifest(manifest_file, following)
+            if manifest_file == MAIN_MANIFEST:  # what people were given: not a preview or another --out
+                state.save_histories({i: h for i, h in histories.items() if i not in gone})
         writer.write_index(places.staff, staff_index(root, settings, places, links) if index else None)
     report.problems[:0] = state.warnings
     report.seconds = time.perf_counter() - started
@@ -177,6 +188,7 @@ def choose_places(root: Path, settings: Settings, out: str | Path | None, sealed
 
 def build_changed(
     plan: BuildPlan,
+    histories: dict[str, Mapping[str, Any]],
     writer: Writer,
     modules: dict[str, str],
     paths: Sequence[Path],
@@ -193,6 +205,8 @@ def build_changed(
     for result in build_guides(plan, paths, jobs, on_progress):
         record_result(result, report, following)
         writer.written.extend(result.written)
+        if result.history is not None:
+            histories[result.id] = result.history
     return following
 
 
@@ -378,8 +392,14 @@ def build_one(plan: BuildPlan, path: Path) -> GuideResult:
         return GuideResult(guide_id, "unchanged", (), record)
     site_pdf = plan.places.web_files(guide_id, link.slug, (PDF_FILE,))["pdf"]
     try:
-        rendered = render_guide(
-            project, loaded, plan.outputs, link=link, private=plan.places.private, pdf_exists=site_pdf.is_file()
+        rendered, history = render_guide(
+            project,
+            loaded,
+            plan.outputs,
+            link=link,
+            private=plan.places.private,
+            pdf_exists=site_pdf.is_file(),
+            history=plan.histories.get(guide_id),
         )
         writer = Writer(project.root)
         writer.write_together({files[role]: data for role, data in rendered.items()})
@@ -388,7 +408,8 @@ def build_one(plan: BuildPlan, path: Path) -> GuideResult:
         return GuideResult(guide_id, "failed", tuple(found))
     kept = record.outputs if record is not None and record.key == key and record.slug == link.slug else ()
     outputs = tuple(sorted({*plan.outputs, *kept}))
-    return GuideResult(guide_id, "built", (), GuideRecord(profile, key, outputs, link.slug), tuple(writer.written))
+    record = GuideRecord(profile, key, outputs, link.slug)
+    return GuideResult(guide_id, "built", (), record, tuple(writer.written), history)
 
 
 def render_guide(
@@ -399,13 +420,16 @@ def render_guide(
     link: Link | None = None,
     private: bool = False,
     pdf_exists: bool = False,
-) -> dict[str, bytes]:
-    """All output files of one guide by role (web, pdf, print), in memory; nothing is written here.
+    history: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """All output files of one guide by role (web, pdf, print), in memory, and the history to
+    remember for its next "What's new"; nothing is written here.
 
     A private guide's web page and PDF are sealed with the key of the person's link."""
     settings, env = project.settings, project.pages
     address = guide_link(settings, link.slug, link.key if private else None) if link else None
     guide = replace(make_guide(project, loaded.profile), has_pdf=PDF_FILE in outputs or pdf_exists, link=address)
+    guide, history = whats_new(project, guide, history)
     files: dict[str, bytes] = {}
     try:
         if WEB_FILE in outputs:
@@ -427,7 +451,23 @@ def render_guide(
             files["web"] = render_sealed(sealed, settings, env, project.theme.strings).encode()
         if "pdf" in files:
             files["pdf"] = seal(link.key, files["pdf"])
-    return files
+    return files, history
+
+
+def whats_new(project: Project, guide: Guide, history: Mapping[str, Any] | None) -> tuple[Guide, dict[str, Any]]:
+    """The guide with what changed since the person's last guide, and the history to keep.
+
+    A rebuild that changes nothing keeps showing the changes of the last real change, so a
+    forced rebuild or a new PDF does not take "What's new" away."""
+    summary = whatsnew.summarise(guide)
+    if history and history.get("summary") == summary:
+        since = history.get("since")
+    else:
+        since = history.get("summary") if history else None
+    found = whatsnew.changes(since, summary)
+    titles = whatsnew.module_titles(project.modules, guide.language)
+    lines = whatsnew.describe(found, guide, titles)
+    return replace(guide, changes=lines), {"summary": summary, "since": since}
 
 
 def pdf_cost(plan: BuildPlan, path: Path) -> int:

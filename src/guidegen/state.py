@@ -268,6 +268,25 @@ class ProjectState:
         """Record what a build made in one output folder."""
         self.write(name, manifest.to_bytes())
 
+    def histories(self) -> dict[str, Mapping[str, Any]]:
+        """Each person's last guide in summary (ids and hashes only), for "What's new"."""
+        data = self.read_json(HISTORIES_FILE)
+        entries = data.get("guides") if isinstance(data, dict) else None
+        if data is not None and not isinstance(entries, dict):
+            self.warn(HISTORIES_FILE, "not a state file of this guidegen: ignored")
+        found: dict[str, Mapping[str, Any]] = {}
+        for guide_id, entry in (entries or {}).items():
+            if isinstance(guide_id, str) and ID_PATTERN.match(guide_id) and isinstance(entry, dict):
+                found[guide_id] = entry
+            else:
+                self.warn(HISTORIES_FILE, "an entry that is not an id with a summary: ignored")
+        return found
+
+    def save_histories(self, histories: Mapping[str, Mapping[str, Any]]) -> None:
+        """Remember each person's last guide in summary."""
+        data = {"format": 1, "guides": dict(sorted(histories.items()))}
+        self.write(HISTORIES_FILE, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+
     def links_for(self, ids: Iterable[str]) -> dict[str, Link]:
         """Every person's link, making a slug and key for anyone who has none yet."""
         links = self.links()
@@ -308,8 +327,13 @@ class ProjectState:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+MAIN_MANIFEST = "manifest.json"
+"""The manifest of the output folder in settings (what people are given)."""
+HISTORIES_FILE = "history.json"
+
+
 def manifest_name(folder: Path, default: Path) -> str:
     """The manifest file of an output folder: one for the folder in settings, one per --out folder."""
     if folder.resolve() == default.resolve():
-        return "manifest.json"
+        return MAIN_MANIFEST
     return f"manifest-{digest(str(folder.resolve()))[:16]}.json"
