@@ -10,7 +10,11 @@ cd "$(dirname "$0")"
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 extras=""
 if [ "${1:-}" = "test" ]; then
+  # Chromium: browser tests; poppler-utils: PDF pages as images; a Java runtime and npm: the
+  # W3C Nu HTML Checker (vnu.jar, from the npm registry's vnu-jar package).
   packages+=(chromium poppler-utils)
+  command -v java >/dev/null || packages+=(default-jre-headless)
+  command -v npm >/dev/null || packages+=(npm)
   extras="[test]"
 fi
 
@@ -30,4 +34,10 @@ python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "guidegen
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+if [ -n "$extras" ] && [ ! -f .venv/share/vnu/vnu.jar ]; then
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent vnu-jar@26.9.27 >/dev/null && tar xzf vnu-jar-26.9.27.tgz)
+  mkdir -p .venv/share/vnu && cp "$work/package/build/dist/vnu.jar" .venv/share/vnu/vnu.jar
+  rm -rf "$work"
+fi
 echo "guidegen is installed in .venv (run .venv/bin/guidegen --help)"

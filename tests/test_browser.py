@@ -138,14 +138,14 @@ def guide_url(site: Path, guide_id: str, key: str | None = "") -> str:
     return f"{address}#k={key or link.key}"
 
 
-def axe_violations(page: Any, axe_source: str) -> list[str]:
+def axe_violations(page: Any, axe_source: str, tags: list[str] = AXE_TAGS) -> list[str]:
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(axe_source)
     # preload: false: axe would fetch the style sheets itself, which the page's CSP rightly refuses.
     violations = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], preload: false})"
         ".then(result => result.violations)",
-        AXE_TAGS,
+        tags,
     )
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:5]]}" for v in violations]
 
@@ -164,6 +164,12 @@ DARK_CHECKED = sorted(
 def test_axe_finds_no_wcag_22_aa_violation(guide: Visit, axe_source: str) -> None:
     page = guide.show(PHONE, "light")
     assert axe_violations(page, axe_source) == []
+
+
+def test_axe_best_practices_find_nothing_once_the_guide_is_open(guide: Visit, axe_source: str) -> None:
+    """Beyond WCAG: unique landmarks, no alerts that are not alerts, one main, headings in order."""
+    page = guide.show(PHONE, "light")
+    assert axe_violations(page, axe_source, ["best-practice"]) == []
 
 
 @pytest.mark.parametrize("guide_id", DARK_CHECKED)
@@ -367,6 +373,7 @@ def test_without_the_right_key_the_page_shows_only_help_and_a_note(
     assert "Sam" not in text and "My plan" not in text
     assert visit.errors == [] and visit.failed == []
     assert axe_violations(page, axe_source) == []
+    assert axe_violations(page, axe_source, ["best-practice"]) == []
 
 
 def test_the_right_key_opens_the_guide_in_its_language(site: Path, visit: Visit) -> None:
