@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
@@ -32,6 +32,7 @@ class FrontMatter(Frozen):
     summary: Text
     order: Whole = 100
     when: dict[str, Any] | None = None
+    priority: Literal[1, 2, 3] = 2
     reviewed: Day | None = None
     sources: tuple[Text, ...] = ()
 
@@ -60,6 +61,8 @@ class Module:
     section: str
     order: int
     rule: Rule
+    priority: int
+    """1 essential, 2 default, 3 extra: what goes on paper first (see paper.py)."""
     reviewed: date | None
     sources: tuple[str, ...]
     texts: Mapping[str, ModuleText]
@@ -235,6 +238,7 @@ def load_modules(project: Path, settings: Settings, vocabulary: Vocabulary) -> l
                     section=section,
                     order=front.order,
                     rule=rule,
+                    priority=front.priority,
                     reviewed=front.reviewed,
                     sources=front.sources,
                     texts={settings.default_language: text, **translations.get(module_id, {})},

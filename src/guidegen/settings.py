@@ -13,6 +13,8 @@ from .schema import Frozen, Text, Whole, validate
 from .yamlfile import read_yaml
 
 SETTINGS_FILE = "guidegen.yaml"
+MIN_PAGES = 8
+"""The parts that are always printed (cover, contents, My plan, safety plan, back page) take about this many."""
 Slug = Annotated[str, Field(strict=True, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 
@@ -47,6 +49,13 @@ class CheckSettings(Frozen):
     """A module reviewed longer ago than this gets a warning."""
 
 
+class PrintSettings(Frozen):
+    """The printed guide."""
+
+    pages: Annotated[Whole, Field(ge=MIN_PAGES)] = 24
+    """Page budget of every printed guide, whatever the format (see docs/print.md)."""
+
+
 class Settings(Frozen):
     """Everything in guidegen.yaml, validated."""
 
@@ -66,6 +75,8 @@ class Settings(Frozen):
     """Folders of content/, in the order they appear in a guide."""
     crisis: tuple[CrisisLine, ...]
     """Crisis lines on every page."""
+    print: PrintSettings = PrintSettings()
+    """The printed guide: its page budget."""
     output: Text = "site"
     """Output folder, relative to the project."""
     check: CheckSettings = CheckSettings()
