@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from .content import CONTENT_DIR, Module, load_modules, modules_by_section
 from .errors import GuidegenError, InvalidInput, Problem, UsageError, display_path
-from .html import Guide, GuideModule, GuideSection, render_print, render_web, term_labels
+from .html import Guide, GuideModule, GuideSection, render_web, term_labels
 from .manifest import (
     MANIFEST_FILE,
     GuideRecord,
@@ -36,6 +36,7 @@ from .manifest import (
     shared_digest,
 )
 from .markdown import lint_markdown, render_markdown
+from .paper import budget_for, print_source
 from .personalise import TemplateProblem, personalise
 from .profiles import ID_PATTERN, LoadedProfile, Profile, load_profile, load_profiles, profile_paths
 from .select import select_modules
@@ -188,14 +189,10 @@ def render_guide(
         if pdf:
             from .pdf import write_pdf  # WeasyPrint takes a second to import: only when asked
 
-            def print_html(fit: int, *, safety_plan_only: bool = False) -> str:
-                return render_print(
-                    guide, project.settings, project.theme, env, fit=fit, safety_plan_only=safety_plan_only
-                )
-
-            # Only a safety plan has to be fitted to one page; without one, the page is made once.
-            source = print_html if guide.person.safety_plan else print_html(0)
-            files["guide.pdf"] = write_pdf(source, project.theme, project.templates_dir)
+            # Issue 15: the page budget (paper.py chooses the modules, pdf.py lays them out).
+            source = print_source(guide, project.settings, project.theme, env)
+            budget = budget_for(guide, project.modules, project.settings)
+            files["guide.pdf"] = write_pdf(source, project.theme, project.templates_dir, budget)
     except jinja2.TemplateError as error:
         name = getattr(error, "filename", None) or getattr(error, "name", None) or "templates"
         raise InvalidInput(

@@ -163,6 +163,7 @@ def check(strict: bool, project: Path) -> None:
 def explain(profile_id: str, project: Path) -> None:
     """Show which modules PROFILE_ID gets, and the rule that picked or skipped each."""
     from .build import load_project
+    from .paper import paper_choice
     from .profiles import PROFILES_DIR, load_profile
     from .select import describe, holds, why
 
@@ -178,6 +179,11 @@ def explain(profile_id: str, project: Path) -> None:
         _fail(error)
         return
     person = loaded.profile
+    try:
+        paper = paper_choice(loaded_project, loaded)  # issue 15: which modules go on paper
+    except GuidegenError as error:
+        _fail(error)
+        return
     picked = 0
     section = None
     for module in loaded_project.modules:
@@ -189,9 +195,13 @@ def explain(profile_id: str, project: Path) -> None:
             text, untranslated = module.text_for(person.language or loaded_project.settings.default_language)
             note = " (not translated: shown in the default language)" if untranslated else ""
             click.echo(f"  + {module.id:<28} picked: {describe(module.rule)}{note}")
+            click.echo(f"    {'':<28} {paper.marks[module.id]}")
         else:
             click.echo(f"  - {module.id:<28} skipped: needs {why(module.rule, person)}")
     click.echo(f"\n{picked} of {len(loaded_project.modules)} modules picked for {person.id}")
+    on_paper = sum(1 for mark in paper.marks.values() if mark.startswith("paper"))
+    limit = f"budget {paper.budget} pages" if paper.budget else "print: full"
+    click.echo(f"{on_paper if paper.budget else picked} of {picked} on paper: {paper.pages} pages ({limit})")
 
 
 @main.command()
