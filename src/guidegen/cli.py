@@ -199,9 +199,7 @@ def explain(profile_id: str, project: Path) -> None:
         else:
             click.echo(f"  - {module.id:<28} skipped: needs {why(module.rule, person)}")
     click.echo(f"\n{picked} of {len(loaded_project.modules)} modules picked for {person.id}")
-    on_paper = sum(1 for mark in paper.marks.values() if mark.startswith("paper"))
-    limit = f"budget {paper.budget} pages" if paper.budget else "print: full"
-    click.echo(f"{on_paper if paper.budget else picked} of {picked} on paper: {paper.pages} pages ({limit})")
+    click.echo(paper.summary())
 
 
 @main.command()

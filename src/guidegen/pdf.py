@@ -183,7 +183,9 @@ def lay_out_guide(
         layouts += 1
         if len(document.pages) <= budget.pages:
             break
-        measured = replace(candidates, heights={**candidates.heights, **module_heights(document, skeleton.page_height)})
+        measured = replace(  # measured heights hold their page breaks already
+            candidates, heights={**candidates.heights, **module_heights(document, skeleton.page_height)}, fill=1.0
+        )
         off = len(document.pages) - pages_needed(printed, measured, skeleton)
         fewer = drop_to_fit(printed, measured, skeleton, budget.pages, max(0, off))
         if fewer == printed:
