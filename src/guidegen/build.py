@@ -63,7 +63,7 @@ class Project:
     pages: jinja2.Environment
     """Page templates, compiled once per build."""
     module_hashes: Mapping[str, tuple[str, Mapping[str, str]]]
-    """Module id -> (hash of its place: section and order; hash of each language's file).
+    """Module id -> (hash of its place: section, order and priority; hash of each language's file).
 
     The rule is not in it: a changed rule matters only where it changes who gets the module,
     and that shows in each guide's list of selected modules."""
@@ -120,7 +120,7 @@ def load_project(root: Path) -> Project:
     shared = shared_digest(root / SETTINGS_FILE, root / VOCABULARY_FILE, theme_fingerprint(theme.dirs))
     hashes = {
         m.id: (
-            digest(m.section, str(m.order)),
+            digest(m.section, str(m.order), str(m.priority)),  # issue 15: priority decides what is printed
             {lang: digest(t.title, t.summary, t.source) for lang, t in m.texts.items()},
         )
         for m in modules
