@@ -220,7 +220,7 @@ def test_explain_says_which_modules_go_on_paper(letter, run) -> None:
     result = run("explain", "r-0142", "-C", root)
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert any("paper: priority 1 (essential), names your situation" in line for line in lines)
+    assert any("paper: priority 1 (essential), rule names their situation" in line for line in lines)
     assert any("web only (page budget): priority 3 (extra)" in line for line in lines)
     pages = letter["r-0142"].pages
     on_paper = len(letter["r-0142"].on_paper)

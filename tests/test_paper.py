@@ -106,3 +106,18 @@ def test_estimated_heights_are_near_the_laid_out_ones_for_plain_text() -> None:
     assert 24 <= lines <= 30  # 2,480 characters, about 90 a line at 12 pt on letter paper
     large = paper.print_metrics(("large_print",), "letter")
     assert paper.text_lines(words, 17, large.width, large) > lines
+
+
+def test_a_page_budget_below_the_parts_always_printed_is_refused(tmp_path: Path, run) -> None:
+    import shutil
+
+    from cases import FIXTURES
+
+    mini = Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
+    settings = mini / "guidegen.yaml"
+    lines = settings.read_text().count("\n")
+    settings.write_text(settings.read_text() + "print: {pages: 4}\n")
+    result = run("build", "--no-pdf", "-C", mini)
+    assert result.exit_code == 1
+    assert f"guidegen.yaml:{lines + 1}: print.pages: Input should be greater than or equal to 8" in result.stderr
+    assert not (mini / "site").exists()

@@ -4,7 +4,7 @@ The web guide holds every selected module; the printed guide holds as many as fi
 `print.pages` pages (settings), most relevant first (`rank_modules`). Priority 1 modules are
 always printed. Whether a module fits is decided in two steps:
 
-- `estimate_heights` guesses each module's height on paper from its HTML and the print CSS's
+- `candidates_for` estimates each module's height on paper from its HTML and the print CSS's
   measures (font advance widths, line heights, margins): pure Python, a few milliseconds;
 - `choose_printed` fills the budget in rank order, using the page counts that pdf.py measured on
   a layout of the parts that are always printed (`Skeleton`), and measured module heights once
@@ -15,20 +15,22 @@ pdf.py lays the guide out and checks the real page count; this module only decid
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .select import AllOf, AnyOf, Match, Not, Rule
 
 if TYPE_CHECKING:
+    from .build import Project
     from .content import Module
     from .html import Guide, GuideModule
-    from .profiles import Profile
+    from .profiles import LoadedProfile, Profile
     from .settings import Settings
     from .theme import Theme
 
@@ -67,7 +69,7 @@ def rank_modules(person: Profile, selected: Sequence[Module]) -> list[Module]:
 
 def rank_reason(module: Module, person: Profile) -> str:
     """Why a module ranks where it does, for `explain`."""
-    situation = "names your situation" if names_situation(module.rule, person) else "for everyone"
+    situation = "rule names their situation" if names_situation(module.rule, person) else "for everyone"
     return f"priority {module.priority} ({PRIORITY_WORDS.get(module.priority, '?')}), {situation}"
 
 
@@ -467,8 +469,6 @@ def candidates_for(guide: Guide, ranked: Sequence[Module], paper: str) -> Candid
 def printed_guide(guide: Guide, printed: Collection[str] | None) -> tuple[Guide, tuple[GuideModule, ...]]:
     """The guide with only the printed modules (sections left empty are left out), and the
     modules that stay in the web guide only, in guide order."""
-    import dataclasses
-
     if printed is None:
         return guide, ()
     sections = []
@@ -490,7 +490,16 @@ def budget_for(guide: Guide, modules: Sequence[Module], settings: Settings) -> B
     return Budget(settings.print.pages, candidates_for(guide, ranked, settings.paper))
 
 
-def print_source(guide: Guide, settings: Settings, theme: Theme, env: Any) -> Any:
+class PrintHTML(Protocol):
+    """The print HTML at a fit level; with `safety_plan_only`, only the safety plan page.
+
+    `printed`: the modules to print, the others listed on the "More in your web guide" page;
+    None prints every module and has no such page."""
+
+    def __call__(self, fit: int, *, safety_plan_only: bool = False, printed: Collection[str] | None = None) -> str: ...
+
+
+def print_source(guide: Guide, settings: Settings, theme: Theme, env: Any) -> PrintHTML:
     """The print HTML of this guide as pdf.py asks for it: at a fit level of the safety plan,
     and with some modules on paper and the rest listed on the "More in your web guide" page."""
     from .html import render_print
@@ -527,7 +536,7 @@ class PaperChoice:
         return line
 
 
-def paper_choice(project: Any, loaded: Any) -> PaperChoice:
+def paper_choice(project: Project, loaded: LoadedProfile) -> PaperChoice:
     """Lay out this person's printed guide as a build would, and say which modules it holds.
 
     Takes a few seconds (the guide is laid out); nothing is written."""

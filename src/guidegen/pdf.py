@@ -23,10 +23,10 @@ import hashlib
 import io
 import mimetypes
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pydyf  # type: ignore[import-untyped]  # WeasyPrint's own PDF writer
@@ -36,7 +36,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import GuidegenError
-from .paper import Budget, Skeleton, choose_printed, drop_to_fit, pages_needed
+from .paper import Budget, PrintHTML, Skeleton, choose_printed, drop_to_fit, pages_needed
 from .theme import Theme
 
 VIRTUAL_PAGE = "_print_/page.html"
@@ -97,15 +97,6 @@ def _shown(url: str, assets_dir: Path) -> str:
         path = unquote(urlparse(url).path)
         return path.replace(str(assets_dir.parent), "templates")
     return url[:200]
-
-
-class PrintHTML(Protocol):
-    """The print HTML at a fit level; with `safety_plan_only`, only the safety plan page.
-
-    `printed`: the modules to print, the others listed on the "More in your web guide" page;
-    None prints every module and has no such page."""
-
-    def __call__(self, fit: int, *, safety_plan_only: bool = False, printed: Collection[str] | None = None) -> str: ...
 
 
 @dataclass(frozen=True)
