@@ -178,7 +178,7 @@ def worksheet_shape(source: str) -> list[list[str]]:
 
 def _compare_translation(original: ModuleText, translation: ModuleText, report: CheckReport) -> None:
     a, b = original.front_matter, translation.front_matter
-    for key in ("order", "when", "reviewed", "sources"):
+    for key in ("order", "when", "priority", "reviewed", "sources"):
         if getattr(a, key) != getattr(b, key):
             _warn(
                 report,
