@@ -109,7 +109,8 @@ class LaidOut:
     printed: frozenset[str] | None
     """The modules on paper (None: every module)."""
     layouts: int
-    """Whole-guide layouts made (the measure of the parts always printed counts as one)."""
+    """Whole-guide layouts made (the measure of the parts always printed counts as one; it is
+    also the first try at fitting the safety plan on its page)."""
     probes: int
     """Layouts of the safety plan page alone (one page each)."""
 
@@ -159,12 +160,19 @@ def lay_out_guide(
     cache: dict[str, Any] = {}
     if not callable(print_html):
         return LaidOut(lay_out(print_html, theme, project_templates, cache), print_html, None, 1, 0)
-    fit, probes = fit_level(print_html, theme, project_templates, cache)
     if budget is None or not budget.candidates.ranked:
+        fit, probes = fit_level(print_html, theme, project_templates, cache)
         html = print_html(fit)
         return LaidOut(lay_out(html, theme, project_templates, cache), html, None, 1, probes)
     candidates = budget.candidates
-    skeleton = measure_skeleton(lay_out(print_html(fit, printed=()), theme, project_templates, cache))
+    # The parts always printed are measured with the roomiest safety plan: when it fits on its
+    # page (most plans do), that layout was also the first try of the fit levels.
+    parts = lay_out(print_html(0, printed=()), theme, project_templates, cache)
+    plan_pages = pages_holding(parts, ONE_PAGE_SECTION)
+    fit, probes = (0, 0) if plan_pages <= 1 else fit_level(print_html, theme, project_templates, cache, start=1)
+    skeleton = measure_skeleton(parts)
+    if plan_pages > 1:  # once fitted, the plan takes one page and its blank back, not this many
+        skeleton = replace(skeleton, after=skeleton.after - (plan_pages + plan_pages % 2 - 2))
     printed = choose_printed(candidates, skeleton, budget.pages)
     layouts = 1
     while True:
@@ -265,16 +273,18 @@ def module_heights(document: Any, page: float) -> dict[str, float]:
     return heights
 
 
-def fit_level(print_html: PrintHTML, theme: Theme, project_templates: Path, cache: dict[str, Any]) -> tuple[int, int]:
-    """The roomiest fit level at which the safety plan takes one page (the tightest if none
-    does), and how many one-page layouts it took to find it."""
-    for fit in range(FIT_LEVELS - 1):
+def fit_level(
+    print_html: PrintHTML, theme: Theme, project_templates: Path, cache: dict[str, Any], *, start: int = 0
+) -> tuple[int, int]:
+    """The roomiest fit level from `start` on at which the safety plan takes one page (the
+    tightest if none does), and how many one-page layouts it took to find it."""
+    for fit in range(start, FIT_LEVELS - 1):
         page = print_html(fit, safety_plan_only=True)
         if f'id="{ONE_PAGE_SECTION}"' not in page:
-            return fit, fit
+            return fit, fit - start
         if pages_holding(lay_out(page, theme, project_templates, cache), ONE_PAGE_SECTION) <= 1:
-            return fit, fit + 1
-    return FIT_LEVELS - 1, FIT_LEVELS - 1
+            return fit, fit - start + 1
+    return FIT_LEVELS - 1, FIT_LEVELS - 1 - start
 
 
 def lay_out(print_html: str, theme: Theme, project_templates: Path, cache: dict[str, Any]) -> Any:
