@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench.py            # everything (about 8 minutes on 2 cores)
     .venv/bin/python bench/bench.py --quick    # smaller numbers, for a first look
+    .venv/bin/python bench/bench.py --budget   # the page budget of the example guides only
 
 It generates synthetic projects (N profiles, M modules of realistic length and rules made from
 the repository's vocabulary) in a temporary folder and prints each figure beside its goal.
@@ -191,8 +192,9 @@ def bench_pdf_overhead(work: Path) -> None:
     import weasyprint
 
     from guidegen import pdf as pdf_module
+    from guidegen.paper import budget_for, print_source
 
-    print("PDF: guidegen per guide vs bare WeasyPrint write_pdf on the same print HTML")
+    print("PDF: guidegen per guide vs bare WeasyPrint write_pdf on the same (final) print HTML")
     root = make_project(work / "pdf", 4, 30)
     project = load_project(root)
     loaded = [load_profile(p, root, project.settings, project.vocabulary)[0] for p in profile_paths(root)]
@@ -205,16 +207,65 @@ def bench_pdf_overhead(work: Path) -> None:
         for index, person in enumerate(loaded):
             _, seconds = timed(render_guide, project, person, ("guide.pdf",))
             guidegen_times[index] = min(guidegen_times[index], seconds)
-            print_html = render_print(make_guide(project, person.profile), project.settings, project.pages)
+            guide = make_guide(project, person.profile)
+            source = print_source(guide, project.settings, project.pages)
+            budget = budget_for(guide, project.modules, project.settings)
+            print_html = pdf_module.lay_out_guide(source, project.theme, root / "templates", budget).html
             _, seconds = timed(weasyprint.HTML(string=print_html, base_url=base).write_pdf, **options)
             bare_times[index] = min(bare_times[index], seconds)
     ratio = sum(guidegen_times) / sum(bare_times)
-    line("guidegen / bare write_pdf (fastest of 3 rounds)", f"{ratio:.3f}", "<= 1.05")
+    line("guidegen / bare write_pdf of the final HTML (fastest of 3)", f"{ratio:.3f}", "<= 1.3 (page budget)")
     line(
         "  (seconds per guide: guidegen, bare)",
         f"{sum(guidegen_times) / len(loaded):.2f}, {sum(bare_times) / len(loaded):.2f}",
         "",
     )
+
+
+def bench_page_budget() -> None:
+    """The example guides with the page budget (print.pages) against every module on paper, and
+    the PDF time against one layout (and write) of the final print HTML."""
+    from guidegen import pdf as pdf_module
+    from guidegen.build import iter_guides, make_guide
+    from guidegen.paper import budget_for, print_source
+
+    print("PDF page budget: the example guides, budget vs every module (print: full), fastest of 3")
+    project = load_project(REPO)
+    theme, templates = project.theme, project.templates_dir
+    rows = []
+    for loaded in iter_guides(project):
+        guide = make_guide(project, loaded)
+        source = print_source(guide, project.settings, theme, project.pages)
+        budget = budget_for(guide, project.modules, project.settings)
+        best = {"budget": float("inf"), "full": float("inf"), "one": float("inf")}
+        for _ in range(3):
+            laid_out, seconds = timed(pdf_module.lay_out_guide, source, theme, templates, budget)
+            _, write = timed(pdf_module.pdf_bytes, laid_out)
+            best["budget"] = min(best["budget"], seconds + write)
+            full, seconds = timed(pdf_module.lay_out_guide, source, theme, templates, None)
+            _, write = timed(pdf_module.pdf_bytes, full)
+            best["full"] = min(best["full"], seconds + write)
+            final, seconds = timed(pdf_module.lay_out_guide, laid_out.html, theme, templates, None)
+            _, write = timed(pdf_module.pdf_bytes, final)
+            best["one"] = min(best["one"], seconds + write)
+        rows.append((loaded.profile.id, len(full.document.pages), len(laid_out.document.pages), laid_out, best))
+        line(
+            f"{loaded.profile.id} {','.join(loaded.profile.format) or 'standard'}: pages, full -> budget",
+            f"{len(full.document.pages)} -> {len(laid_out.document.pages)}",
+            f"<= {project.settings.print.pages}",
+        )
+        line(
+            f"  seconds, full -> budget (one layout of the final HTML: {best['one']:.2f})",
+            f"{best['full']:.2f} -> {best['budget']:.2f}",
+            "",
+        )
+        line(
+            "  layouts of the guide (+ safety plan pages alone)",
+            f"{laid_out.layouts} (+{laid_out.probes})",
+            "2 (3 rare)",
+        )
+    ratio = sum(r[4]["budget"] for r in rows) / sum(r[4]["one"] for r in rows)
+    line("PDF time with the budget / one layout of the final HTML", f"{ratio:.2f}", "<= 1.3")
 
 
 COMMAND_SCRIPT = """
@@ -336,12 +387,17 @@ def bench_memory(work: Path, small: int, large: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller numbers for a first look")
+    parser.add_argument("--budget", action="store_true", help="only the page budget of the example guides")
     args = parser.parse_args()
+    if args.budget:
+        bench_page_budget()
+        return
     print(f"guidegen benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="guidegen-bench-") as folder:
         work = Path(folder)
         bench_html(work, 200 if args.quick else 1000, 60)
         bench_pdf_overhead(work)
+        bench_page_budget()
         bench_parallel_and_naive(work)
         bench_memory(work, 200 if args.quick else 1000, 1000 if args.quick else 10000)
     print(f"(resource usage of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")

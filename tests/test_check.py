@@ -148,3 +148,10 @@ def test_the_starter_library_is_complete(repo: Path) -> None:
     assert stages == {
         f"stage-{s}" for s in ("precontemplation", "contemplation", "preparation", "action", "maintenance")
     }
+
+
+def test_a_translation_with_another_priority_is_a_warning(mini: Path) -> None:
+    module = mini / "content" / "welcome" / "hello.es.md"
+    module.write_text(module.read_text().replace("\norder:", "\npriority: 3\norder:", 1))
+    [message] = warnings_for(mini, "welcome/hello.es.md")
+    assert message.startswith("`priority` differs from content/welcome/hello.md")

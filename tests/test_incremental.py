@@ -64,6 +64,14 @@ def test_a_changed_rule_rerenders_only_guides_whose_selection_changed(mini: Path
     assert html_build(mini).built == ["p-004"]  # newly selected; the opioid guides are unchanged
 
 
+def test_a_changed_priority_rerenders_the_guides_that_select_it(mini: Path) -> None:
+    """Priority decides what goes on paper (the page budget), so the printed guides change."""
+    html_build(mini)
+    module = mini / "content" / "safety" / "naloxone.md"
+    module.write_text(module.read_text().replace("order: 10\n", "order: 10\npriority: 1\n"))
+    assert sorted(html_build(mini).built) == ["p-002", "p-003", "p-005"]
+
+
 def test_a_new_module_rerenders_the_guides_it_selects(mini: Path) -> None:
     html_build(mini)
     (mini / "content" / "coping" / "new.md").write_text(

@@ -32,6 +32,7 @@ from conftest import copy_project, folder_of, link_of, pdf_of
 from guidegen import build as build_module
 from guidegen.cli import main
 from guidegen.guide import Guide, make_guide
+from guidegen.paper import printed_guide
 from guidegen.project import load_project, valid_profiles
 from guidegen.seal import unseal
 from guidegen.theme import font_dir
@@ -144,6 +145,16 @@ class Built:
         return next(page for _, name, page in self.bookmarks if name == title)
 
     @cached_property
+    def printed(self) -> Guide:
+        """The guide as printed: the modules that the last page, "More in your web guide", does not
+        list (the page budget left those out; tests/test_budget.py checks the choice itself)."""
+        last = one_line(self.pages[-1])
+        listed = last if last.startswith(("More in your web guide", "Más en tu guía web")) else ""
+        listed = "\n".join(one_line(line) for line in self.pages[-1].splitlines()) if listed else ""
+        kept = {m.id for s in self.guide.sections for m in s.modules if one_line(m.title) not in listed.split("\n")}
+        return printed_guide(self.guide, kept)[0]
+
+    @cached_property
     def profile(self) -> dict:
         return yaml.safe_load((self.root / "profiles" / f"{self.id}.yaml").read_text())
 
@@ -254,9 +265,11 @@ def blocks_by_page(reader: PdfReader) -> list[tuple[int, str]]:
 
 
 def test_bookmarks_list_every_section_and_module_in_order(avery: Built) -> None:
-    sections = avery.guide.sections
+    sections = avery.printed.sections
+    assert len(sections) >= 2
     top = [title for level, title, _ in avery.bookmarks if level == 1]
-    assert top == ["Contents", "My plan", *(s.title for s in sections), "My safety plan", "Contacts"]
+    more = ["More in your web guide"] if avery.printed != avery.guide else []
+    assert top == ["Contents", "My plan", *(s.title for s in sections), "My safety plan", "Contacts", *more]
     children: dict[str, list[str]] = {}
     parent = ""
     for level, title, _ in avery.bookmarks:
@@ -384,9 +397,10 @@ def expected_fields(guide: Guide) -> dict[str, str]:
 
 def test_worksheets_are_fillable_fields_named_by_label_with_prefilled_values(avery: Built) -> None:
     fields = avery.reader.get_fields()
-    expected = expected_fields(avery.guide)
-    assert len(expected) > 10
-    assert "Payday evenings at the corner bar\nLong drives home" in expected.values()
+    expected = expected_fields(avery.printed)
+    assert len(expected) > 5
+    assert set(fields) == set(expected) | {"safety-plan-distractions", "safety-plan-safe_environment"}
+    assert any("Payday evenings at the corner bar" in value for value in expected.values())
     for name, value in expected.items():
         field = fields[name]
         assert field["/FT"] == "/Tx" and int(field["/Ff"]) & (1 << 12), name  # multiline text

@@ -21,7 +21,8 @@ from .content import CONTENT_DIR
 from .errors import GuidegenError, InvalidInput, Problem, UsageError, display_path
 from .guide import Guide, make_guide
 from .output import INDEX_MARK, INDEX_TEMPLATE, Writer
-from .pages import guide_link, render_print, render_sealed, render_web
+from .pages import guide_link, render_sealed, render_web
+from .paper import budget_for, print_source
 from .pool import Jobs
 from .profiles import ID_PATTERN, LoadedProfile, check_id, load_profile, profile_paths
 from .project import Project, load_project
@@ -437,12 +438,10 @@ def render_guide(
         if PDF_FILE in outputs:
             from .pdf import write_pdf  # WeasyPrint takes a second to import: only when asked
 
-            def print_html(fit: int, *, safety_plan_only: bool = False) -> str:
-                return render_print(guide, settings, env, fit=fit, safety_plan_only=safety_plan_only)
-
-            # Only a safety plan has to be fitted to one page; without one, the page is made once.
-            source = print_html if guide.person.safety_plan else print_html(0)
-            files["print"] = files["pdf"] = write_pdf(source, project.theme, project.root / TEMPLATES_DIR)
+            # The page budget: paper.py chooses the modules that fit, pdf.py lays them out.
+            source = print_source(guide, settings, env)
+            budget = budget_for(guide, project.modules, settings)
+            files["print"] = files["pdf"] = write_pdf(source, project.theme, project.root / TEMPLATES_DIR, budget)
     except jinja2.TemplateError as error:
         raise page_template_problem(error, loaded.profile.id) from None
     if private and link is not None:

@@ -164,6 +164,7 @@ def check(strict: bool, project: Path) -> None:
 @_project_option
 def explain(profile_id: str, project: Path) -> None:
     """Show which modules PROFILE_ID gets, and the rule that picked or skipped each."""
+    from .paper import paper_choice
     from .profiles import find_profile, load_profile
     from .project import load_project
     from .rules import describe, holds, why
@@ -174,6 +175,7 @@ def explain(profile_id: str, project: Path) -> None:
     if loaded is None:
         raise InvalidInput(problems)
     person = loaded.profile
+    paper = paper_choice(loaded_project, loaded)
     picked = 0
     section = None
     for module in loaded_project.modules:
@@ -185,12 +187,13 @@ def explain(profile_id: str, project: Path) -> None:
             text, untranslated = module.text_for(person.language or loaded_project.settings.default_language)
             note = " (not translated: shown in the default language)" if untranslated else ""
             click.echo(f"  + {module.id:<28} picked: {describe(module.rule)}{note}")
+            click.echo(f"    {'':<28} {paper.marks[module.id]}")
         else:
             click.echo(f"  - {module.id:<28} skipped: needs {why(module.rule, person)}")
     click.echo(f"\n{picked} of {len(loaded_project.modules)} modules picked for {person.id}")
+    click.echo(paper.summary())
 
 
-# issue 14: `guidegen reviews` (logic in reviews.py)
 @main.command()
 @click.option(
     "--within", type=click.IntRange(min=0), metavar="DAYS", help="Only reviews due within DAYS days (and overdue ones)."

@@ -7,13 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any, Literal
 
 from babel.dates import format_date
 from babel.lists import format_list
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
-from pydantic import Field
 
 from .errors import InvalidInput, Problem, Problems, display_path
 from .personalise import compile_template, make_environment, personalise, static_problems
@@ -35,7 +34,8 @@ class FrontMatter(Frozen):
     summary: Text
     order: Whole = 100
     when: dict[str, Any] | None = None
-    priority: Annotated[int, Field(strict=True, ge=1, le=3)] | None = None
+    priority: Literal[1, 2, 3] = 2
+    """What goes on paper first: 1 essential, 2 default, 3 extra (see "The printed guide")."""
     reviewed: Day | None = None
     reviewed_by: Text | None = None
     """Who did the clinical review (a person or a team), beside when."""
@@ -66,6 +66,8 @@ class Module:
     section: str
     order: int
     rule: Rule
+    priority: int
+    """1 essential, 2 default, 3 extra: what goes on paper first (see paper.py)."""
     reviewed: date | None
     reviewed_by: str | None
     """Who did the last clinical review."""
@@ -286,6 +288,7 @@ def _load_section(
             section=section,
             order=text.front_matter.order,
             rule=rule,
+            priority=text.front_matter.priority,
             reviewed=text.front_matter.reviewed,
             reviewed_by=text.front_matter.reviewed_by,
             sources=text.front_matter.sources,

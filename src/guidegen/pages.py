@@ -65,6 +65,7 @@ def render_print(
     guide: Guide,
     settings: Settings,
     env: jinja2.Environment,
+    extra: Mapping[str, Any] | None = None,
     *,
     fit: int = 0,
     safety_plan_only: bool = False,
@@ -81,5 +82,6 @@ def render_print(
         "qr_code": qr_data_uri(url) if url and not safety_plan_only else None,
         "fit": fit,
         "safety_plan_only": safety_plan_only,
+        **(extra or {}),
     }
     return str(env.get_template(PRINT_TEMPLATE).render(context))

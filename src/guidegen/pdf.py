@@ -4,10 +4,14 @@ WeasyPrint may read nothing but `data:` URLs and the theme's assets: the URL fet
 web addresses and any file outside those folders (checked on the resolved path), and the
 refusal stops the PDF with a message instead of quietly leaving something out.
 
-Two things are done here that WeasyPrint does not do by itself:
+Three things are done here that WeasyPrint does not do by itself:
 
 - the safety plan must fit on one page: its page is laid out alone first, with a tighter card
   (the `fit` level of the print template) until it fits;
+- the guide must fit its page budget (paper.py decides which modules go on paper): the parts
+  that are always printed are laid out once without modules and measured, the modules that fit
+  are chosen, the guide is laid out and its pages counted; only when it comes out too long is
+  it laid out again with fewer modules;
 - every worksheet field gets an appearance stream that puts its text on the ruled lines, so
   pre-filled answers print on the lines in every reader (WeasyPrint leaves the drawing of
   text fields to the reader, and readers use their own line spacing).
@@ -20,8 +24,9 @@ import io
 import mimetypes
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pydyf  # type: ignore[import-untyped]  # WeasyPrint's own PDF writer
@@ -31,6 +36,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import GuidegenError
+from .paper import Budget, PrintHTML, Skeleton, choose_printed, drop_to_fit, pages_needed
 from .theme import Theme
 
 VIRTUAL_PAGE = "_print_/page.html"
@@ -42,6 +48,10 @@ FIT_LEVELS = 5
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_forms": True}
 PX = 0.75
 """PDF points per CSS pixel."""
+PX_MM = 25.4 / 96
+"""Millimetres per CSS pixel."""
+MORE_PAGE = "more-web"
+"""The last page that lists the modules left out of the printed guide."""
 MM = 72 / 25.4
 """PDF points per millimetre."""
 RULE_MM = 0.5
@@ -89,47 +99,192 @@ def _shown(url: str, assets_dir: Path) -> str:
     return url[:200]
 
 
-class PrintHTML(Protocol):
-    """The print HTML at a fit level; with `safety_plan_only`, only the safety plan page."""
+@dataclass(frozen=True)
+class LaidOut:
+    """A printed guide laid out: the pages, and how they were arrived at."""
 
-    def __call__(self, fit: int, *, safety_plan_only: bool = False) -> str: ...
+    document: Any
+    """The weasyprint Document."""
+    html: str
+    printed: frozenset[str] | None
+    """The modules on paper (None: every module)."""
+    layouts: int
+    """Whole-guide layouts made (the measure of the parts always printed counts as one; it is
+    also the first try at fitting the safety plan on its page)."""
+    probes: int
+    """Layouts of the safety plan page alone (one page each)."""
 
 
 def write_pdf(
     print_html: str | PrintHTML,
     theme: Theme,
     project_templates: Path,
+    budget: Budget | None = None,
 ) -> bytes:
     """Lay out the print HTML as a tagged PDF/UA-1 with fillable worksheet fields.
 
     When `print_html` can make the page at several fit levels, the safety plan page is laid out
-    alone first (it is quick) at each level, roomiest first, until it fits on one page.
+    alone first (it is quick) at each level, roomiest first, until it fits on one page. With a
+    `budget`, the guide holds the modules that fit in that many pages (see `lay_out_guide`).
 
     The image cache lives for this one guide. WeasyPrint's SVG images keep the layout of the
     document that first drew them, so a cache shared between guides would keep every earlier
     guide's whole layout alive (about 14 MB each) and hold one person's QR code in memory
     while the next person's guide is made.
     """
-    cache: dict[str, Any] = {}
-    html = print_html(fit_level(print_html, theme, project_templates, cache)) if callable(print_html) else print_html
-    document = lay_out(html, theme, project_templates, cache)
-    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    pdf = document.write_pdf(
+    return pdf_bytes(lay_out_guide(print_html, theme, project_templates, budget))
+
+
+def pdf_bytes(laid_out: LaidOut) -> bytes:
+    """The PDF file of a laid-out guide: the same bytes for the same HTML."""
+    identifier = hashlib.sha256(laid_out.html.encode()).hexdigest()[:32].encode()
+    pdf = laid_out.document.write_pdf(
         **PDF_OPTIONS, pdf_identifier=identifier, uncompressed_pdf=False, finisher=finish_form_fields
     )
     assert isinstance(pdf, bytes)
     return pdf
 
 
-def fit_level(print_html: PrintHTML, theme: Theme, project_templates: Path, cache: dict[str, Any]) -> int:
-    """The roomiest fit level at which the safety plan takes one page (the tightest if none does)."""
-    for fit in range(FIT_LEVELS - 1):
+def lay_out_guide(
+    print_html: str | PrintHTML, theme: Theme, project_templates: Path, budget: Budget | None = None
+) -> LaidOut:
+    """The guide's pages: with a budget, as many modules as fit in it, most relevant first.
+
+    Two layouts per guide: the parts that are always printed (cover, contents, My plan, the
+    safety plan, the back page and the "More in your web guide" page listing every module),
+    measured to know how many pages they take and how much room is left; then the guide with the
+    modules paper.py chose from their estimated heights. Only when that comes out longer than
+    the budget is it laid out again, each time with the measured heights and fewer modules.
+    Priority 1 modules are always printed, even when they alone overrun the budget.
+    """
+    cache: dict[str, Any] = {}
+    if not callable(print_html):
+        return LaidOut(lay_out(print_html, theme, project_templates, cache), print_html, None, 1, 0)
+    if budget is None or not budget.candidates.ranked:
+        fit, probes = fit_level(print_html, theme, project_templates, cache)
+        html = print_html(fit)
+        return LaidOut(lay_out(html, theme, project_templates, cache), html, None, 1, probes)
+    candidates = budget.candidates
+    # The parts always printed are measured with the roomiest safety plan: when it fits on its
+    # page (most plans do), that layout was also the first try of the fit levels.
+    parts = lay_out(print_html(0, printed=()), theme, project_templates, cache)
+    plan_pages = pages_holding(parts, ONE_PAGE_SECTION)
+    fit, probes = (0, 0) if plan_pages <= 1 else fit_level(print_html, theme, project_templates, cache, start=1)
+    skeleton = measure_skeleton(parts)
+    if plan_pages > 1:  # once fitted, the plan takes one page and its blank back, not this many
+        skeleton = replace(skeleton, after=skeleton.after - (plan_pages + plan_pages % 2 - 2))
+    printed = choose_printed(candidates, skeleton, budget.pages)
+    layouts = 1
+    while True:
+        everything = printed == frozenset(candidates.ranked)
+        html = print_html(fit) if everything else print_html(fit, printed=printed)
+        document = lay_out(html, theme, project_templates, cache)
+        layouts += 1
+        if len(document.pages) <= budget.pages:
+            break
+        measured = replace(  # measured heights hold their page breaks already
+            candidates, heights={**candidates.heights, **module_heights(document, skeleton.page_height)}, fill=1.0
+        )
+        off = len(document.pages) - pages_needed(printed, measured, skeleton)
+        fewer = drop_to_fit(printed, measured, skeleton, budget.pages, max(0, off))
+        if fewer == printed:
+            break  # only priority 1 modules are left: they are printed all the same
+        printed = fewer
+    return LaidOut(document, html, None if everything else printed, layouts, probes)
+
+
+def _spans(document: Any, wanted: Any) -> dict[str, tuple[int, float, int, float]]:
+    """For each element that `wanted(id, tag)` accepts: its first page and top, and its last page
+    and bottom (mm, from the top of the page area)."""
+    found: dict[str, tuple[int, float, int, float]] = {}
+    for number, page in enumerate(document.pages):
+        page_box = page._page_box
+        top = page_box.content_box_y()
+        for box in _boxes(page_box):
+            element = box.element
+            element_id = element.get("id") if element is not None else None
+            if not element_id or not wanted(element_id, element.tag) or getattr(box, "position_y", None) is None:
+                continue
+            y1 = (box.position_y - top) * PX_MM
+            y2 = (box.position_y + box.margin_height() - top) * PX_MM
+            first, first_top, last, bottom = found.get(element_id, (number, y1, number, y2))
+            if number == first:
+                first_top = min(first_top, y1)
+            bottom = max(bottom, y2) if number == last else y2
+            found[element_id] = (first, first_top, number, bottom)
+    return found
+
+
+def _page_height(document: Any) -> float:
+    """The height of a regular page's area (not the cover's or the safety plan's), mm."""
+    for page in document.pages:
+        if page._page_box.page_type.name == "":
+            return float(page._page_box.height) * PX_MM
+    return float(document.pages[-1]._page_box.height) * PX_MM
+
+
+def measure_skeleton(document: Any) -> Skeleton:
+    """What the parts that are always printed take, from a layout of the guide without modules."""
+    page = _page_height(document)
+    spans = _spans(
+        document,
+        lambda i, _: i in ("first-crisis-title", "toc", ONE_PAGE_SECTION, MORE_PAGE) or i.startswith("more-m-"),
+    )
+    total = len(document.pages)
+
+    def flow(first_id: str, last_id: str) -> tuple[int, float]:
+        if first_id not in spans or last_id not in spans:
+            return 0, 0.0
+        first = spans[first_id][0]
+        last, bottom = spans[last_id][2], spans[last_id][3]
+        return last - first + 1, (last - first) * page + bottom
+
+    contents_pages, contents = flow("first-crisis-title", "toc")
+    more_pages, more = flow(MORE_PAGE, MORE_PAGE)
+    items = {
+        key.removeprefix("more-m-"): y2 - y1 + 0.0
+        for key, (p1, y1, p2, y2) in spans.items()
+        if key.startswith("more-m-") and p1 == p2
+    }
+    more -= sum(items.values())
+    if ONE_PAGE_SECTION in spans:
+        plan_page = spans[ONE_PAGE_SECTION][0]
+        padding = 1 if plan_page > 0 and document.pages[plan_page - 1]._page_box.page_type.blank else 0
+        before = plan_page - padding - contents_pages
+        after = total - more_pages - plan_page
+        recto = True
+    else:
+        before, after, recto = total - contents_pages - more_pages, 0, False
+    return Skeleton(page, before, after, recto, contents, more, items)
+
+
+def module_heights(document: Any, page: float) -> dict[str, float]:
+    """How much of its section's flow each module took in a layout (mm, page breaks included)."""
+    spans = _spans(document, lambda i, tag: tag == "article" and i.startswith("m-"))
+    heights = {}
+    ordered = sorted(spans.items(), key=lambda item: (item[1][0], item[1][1]))
+    for index, (key, (p1, y1, p2, y2)) in enumerate(ordered):
+        end_page, end = p2, y2
+        if index + 1 < len(ordered):
+            n1, ny1 = ordered[index + 1][1][0], ordered[index + 1][1][1]
+            if n1 == p2 or (n1 == p2 + 1 and ny1 <= 0.5):
+                end_page, end = n1, ny1  # the next module follows in the same section
+        heights[key.removeprefix("m-")] = (end_page - p1) * page + end - y1
+    return heights
+
+
+def fit_level(
+    print_html: PrintHTML, theme: Theme, project_templates: Path, cache: dict[str, Any], *, start: int = 0
+) -> tuple[int, int]:
+    """The roomiest fit level from `start` on at which the safety plan takes one page (the
+    tightest if none does), and how many one-page layouts it took to find it."""
+    for fit in range(start, FIT_LEVELS - 1):
         page = print_html(fit, safety_plan_only=True)
         if f'id="{ONE_PAGE_SECTION}"' not in page:
-            return fit
+            return fit, fit - start
         if pages_holding(lay_out(page, theme, project_templates, cache), ONE_PAGE_SECTION) <= 1:
-            return fit
-    return FIT_LEVELS - 1
+            return fit, fit - start + 1
+    return FIT_LEVELS - 1, FIT_LEVELS - 1 - start
 
 
 def lay_out(print_html: str, theme: Theme, project_templates: Path, cache: dict[str, Any]) -> Any:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -163,6 +163,8 @@ class Profile(Frozen):
     """Scores over time per measure (vocabulary: measures)."""
     message: Text | None = None
     """A personal note from the care team."""
+    print: Literal["essentials", "full"] = "essentials"
+    """On paper: the modules that fit the page budget (essentials), or every module (full)."""
 
     def template_view(self) -> dict[str, Any]:
         """The profile as plain data for module templates (`person`); absent fields are empty."""

@@ -40,7 +40,7 @@ class Project:
     shared: str
     """Hash of settings, vocabulary, theme and guidegen's version."""
     module_hashes: Mapping[str, tuple[str, Mapping[str, str]]]
-    """Module id -> (hash of its place: section and order; hash of each language's text).
+    """Module id -> (hash of its place: section, order and priority; hash of each language's text).
 
     The rule is not in it: a changed rule matters only where it changes who gets the module,
     and that shows in each guide's list of selected modules."""
@@ -61,7 +61,7 @@ def load_project(root: Path) -> Project:
     assert theme is not None
     hashes = {
         m.id: (
-            digest(m.section, str(m.order)),
+            digest(m.section, str(m.order), str(m.priority)),  # priority decides what is printed
             {lang: digest(t.title, t.summary, t.source) for lang, t in m.texts.items()},
         )
         for m in modules

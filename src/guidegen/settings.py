@@ -18,6 +18,8 @@ from .schema import Frozen, Text, Whole, key_text, validate
 from .yamlfile import YamlDocument, read_yaml
 
 SETTINGS_FILE = "guidegen.yaml"
+MIN_PAGES = 8
+"""The parts that are always printed (cover, contents, My plan, safety plan, back page) take about this many."""
 Slug = Annotated[str, Field(strict=True, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Localized = Annotated[
     Annotated[Text, Tag("str")] | Annotated[dict[str, Text], Tag("dict[language]")],
@@ -92,6 +94,13 @@ class ImportSettings(Frozen):
     """FHIR R4 import (`guidegen import fhir`)."""
 
 
+class PrintSettings(Frozen):
+    """The printed guide."""
+
+    pages: Annotated[Whole, Field(ge=MIN_PAGES)] = 24
+    """Page budget of every printed guide, whatever the format (see docs/print.md)."""
+
+
 class Settings(Frozen):
     """Everything in guidegen.yaml, validated."""
 
@@ -111,6 +120,8 @@ class Settings(Frozen):
     """Folders of content/, in the order they appear in a guide."""
     crisis: tuple[CrisisLine, ...]
     """Crisis lines on every page."""
+    print: PrintSettings = PrintSettings()
+    """The printed guide: its page budget."""
     output: Text = "site"
     """What may be published (web guides, shared assets), relative to the project."""
     print_output: Text = "print"

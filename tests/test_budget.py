@@ -1,0 +1,227 @@
+"""The printed guide's page budget, read back from real PDFs: every example guide in every
+format fits `print.pages`, priority 1 modules are always on paper, the "More in your web guide"
+page lists exactly the modules left out, `print: full` prints them all, and a small budget holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from guidegen.html import Guide
+from pypdf import PdfReader
+
+from conftest import REPO, copy_project
+from guidegen import build as build_module
+from guidegen.cli import main
+
+pytestmark = pytest.mark.pdf
+
+FORMATS = {
+    "r-0142-large": "[large_print]",
+    "r-0142-dyslexia": "[dyslexia_friendly]",
+    "r-0142-contrast": "[high_contrast]",
+    "r-0142-all": "[large_print, dyslexia_friendly, high_contrast]",
+}
+MORE = ("More in your web guide", "Más en tu guía web")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@dataclass
+class Printed:
+    """One printed guide and the guide it was made from (every module the person gets)."""
+
+    root: Path
+    id: str
+    guide: Guide
+    essential: frozenset[str]
+    """Titles of the priority 1 modules this person gets."""
+
+    @cached_property
+    def reader(self) -> PdfReader:
+        return PdfReader(self.root / "site" / self.id / "guide.pdf")
+
+    @property
+    def pages(self) -> int:
+        return len(self.reader.pages)
+
+    @cached_property
+    def on_paper(self) -> list[str]:
+        """Module titles in the PDF's bookmarks (the modules laid out), in order."""
+        sections = {section.title for section in self.guide.sections}
+        found: list[str] = []
+        parent = ""
+        for item in self.reader.outline:
+            if isinstance(item, list):
+                if parent in sections:
+                    found.extend(child.title for child in item if not isinstance(child, list))
+            else:
+                parent = item.title
+        return found
+
+    @cached_property
+    def more_page(self) -> str | None:
+        """The text of the last part when it is "More in your web guide" (in large print its
+        list may take two pages)."""
+        start = self.more_start
+        return None if start is None else " ".join(one_line(p.extract_text()) for p in self.reader.pages[start - 1 :])
+
+    @cached_property
+    def more_start(self) -> int | None:
+        """The page number where "More in your web guide" starts."""
+        for number in (self.pages - 1, self.pages):
+            if one_line(self.reader.pages[number - 1].extract_text()).startswith(MORE):
+                return number
+        return None
+
+    @cached_property
+    def more_lines(self) -> set[str]:
+        """Each line of the last two pages."""
+        return {one_line(line) for page in self.reader.pages[-2:] for line in page.extract_text().splitlines()}
+
+    @property
+    def titles(self) -> list[str]:
+        return [module.title for section in self.guide.sections for module in section.modules]
+
+
+def build_project(root: Path) -> dict[str, Printed]:
+    result = CliRunner().invoke(main, ["build", "--no-html", "--jobs", "2", "-C", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    project = build_module.load_project(root)
+    built = {}
+    for loaded in build_module.iter_guides(project):
+        guide = build_module.make_guide(project, loaded)
+        essential = {m.id for m in project.modules if m.priority == 1}
+        titles = frozenset(m.title for s in guide.sections for m in s.modules if m.id in essential)
+        built[loaded.profile.id] = Printed(root, loaded.profile.id, guide, titles)
+    return built
+
+
+def add_variant(root: Path, source: str, new_id: str, *, format: str | None = None, extra: str = "") -> None:
+    text = (REPO / "profiles" / f"{source}.yaml").read_text(encoding="utf-8")
+    text = text.replace(f"id: {source}", f"id: {new_id}")
+    if format is not None:
+        text, count = re.subn(r"(?m)^format: .*$", f"format: {format}", text)
+        assert count == 1
+    (root / "profiles" / f"{new_id}.yaml").write_text(text + extra, encoding="utf-8")
+
+
+def set_setting(root: Path, line: str, replacing: str | None = None) -> None:
+    settings = (root / "guidegen.yaml").read_text(encoding="utf-8")
+    settings = settings.replace(replacing, line) if replacing else settings + line + "\n"
+    (root / "guidegen.yaml").write_text(settings, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def letter(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
+    """Every example profile, r-0142 in every format, and r-0427 with `print: full`."""
+    root = copy_project(tmp_path_factory.mktemp("letter"))
+    for new_id, formats in FORMATS.items():
+        add_variant(root, "r-0142", new_id, format=formats)
+    add_variant(root, "r-0427", "r-0427-full", extra="print: full\n")
+    return build_project(root)
+
+
+@pytest.fixture(scope="module")
+def a4(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
+    root = copy_project(tmp_path_factory.mktemp("a4"), profiles=("r-0142", "r-0201", "r-0315"))
+    set_setting(root, "paper: a4", replacing="paper: letter")
+    return build_project(root)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
+    # r-0427's priority 1 modules fit in 12 pages; r-0869's take 13 with the parts always printed
+    root = copy_project(tmp_path_factory.mktemp("small"), profiles=("r-0427",))
+    set_setting(root, "print: {pages: 12}")
+    return build_project(root)
+
+
+def budgeted(*groups: dict[str, Printed]) -> list[Printed]:
+    return [built for group in groups for built in group.values() if not built.id.endswith("-full")]
+
+
+def test_every_example_guide_fits_the_budget_in_every_format(letter, a4) -> None:
+    guides = [built for built in budgeted(letter, a4) if built.id != "r-0142-all"]
+    assert len(guides) == 14
+    pages = {built.id: built.pages for built in guides}
+    assert all(count <= 24 for count in pages.values()), pages
+    assert all(count >= 19 for count in pages.values()), f"the budget is used, not left half empty: {pages}"
+    large = letter["r-0142-large"]
+    assert len(large.on_paper) < len(letter["r-0142"].on_paper), "large print gets fewer modules"
+
+
+def test_priority_1_modules_are_always_on_paper(letter, a4, small) -> None:
+    for built in budgeted(letter, a4, small):
+        assert built.essential and built.essential <= set(built.on_paper), built.id
+
+
+def test_priority_1_is_printed_even_when_it_alone_overruns_the_budget(letter, run) -> None:
+    """Large print, dyslexia-friendly and high contrast together: r-0142's three priority 1
+    modules take more than 24 pages with the parts always printed. Safety comes first: they are
+    printed, nothing else is, and `explain` says so."""
+    crowded = letter["r-0142-all"]
+    assert set(crowded.on_paper) == crowded.essential
+    assert crowded.pages > 24
+    result = run("explain", "r-0142-all", "-C", crowded.root)
+    assert "over the budget: the priority 1 modules alone take more" in result.output
+
+
+def test_the_more_page_lists_exactly_the_modules_left_out(letter, a4) -> None:
+    for built in budgeted(letter, a4):
+        assert built.more_page is not None, built.id
+        printed = set(built.on_paper)
+        left_out = [title for title in built.titles if title not in printed]
+        assert left_out, built.id
+        assert [title for title in built.titles if title in printed] == built.on_paper, "guide order kept"
+        listed = built.more_page
+        for title in left_out:
+            assert one_line(title) in listed, (built.id, title)
+        for title in printed:
+            assert one_line(title) not in built.more_lines, (built.id, title)
+        contents = one_line(" ".join(page.extract_text() for page in built.reader.pages[1:3]))
+        heading = MORE[0] if built.guide.language == "en" else MORE[1]
+        assert re.search(rf"{heading}[ .]*{built.more_start}\b", contents), built.id
+
+
+def test_the_qr_code_moves_to_the_more_page(letter) -> None:
+    built = letter["r-0142"]
+    assert "Scan to open your guide on a phone" in built.more_page
+    assert "https://guides.riverside.example.org/r-0142/" in built.more_page
+    back = one_line(built.reader.pages[-2].extract_text())
+    assert "Contacts" in back and "Scan to open" not in back
+
+
+def test_print_full_prints_every_module(letter) -> None:
+    full = letter["r-0427-full"]
+    assert full.on_paper == full.titles
+    assert full.more_page is None
+    assert full.pages > 24
+    assert letter["r-0427"].pages <= 24 and letter["r-0427"].more_page is not None
+
+
+def test_a_small_budget_holds_and_keeps_priority_1(small) -> None:
+    assert len(small) == 1
+    for built in small.values():
+        assert built.pages <= 12, (built.id, built.pages)
+        assert built.essential <= set(built.on_paper)
+        assert built.more_page is not None
+
+
+def test_explain_says_which_modules_go_on_paper(letter, run) -> None:
+    root = letter["r-0142"].root
+    result = run("explain", "r-0142", "-C", root)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert any("paper: priority 1 (essential), rule names their situation" in line for line in lines)
+    assert any("web only (page budget): priority 3 (extra)" in line for line in lines)
+    pages = letter["r-0142"].pages
+    on_paper = len(letter["r-0142"].on_paper)
+    assert f"{on_paper} of {len(letter['r-0142'].titles)} on paper: {pages} pages (budget 24 pages)" in result.output
