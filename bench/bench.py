@@ -226,16 +226,16 @@ def bench_page_budget() -> None:
     """The example guides with the page budget (print.pages) against every module on paper, and
     the PDF time against one layout (and write) of the final print HTML."""
     from guidegen import pdf as pdf_module
-    from guidegen.build import iter_guides, make_guide
     from guidegen.paper import budget_for, print_source
+    from guidegen.project import valid_profiles as iter_guides
 
     print("PDF page budget: the example guides, budget vs every module (print: full), fastest of 3")
     project = load_project(REPO)
-    theme, templates = project.theme, project.templates_dir
+    theme, templates = project.theme, REPO / "templates"
     rows = []
     for loaded in iter_guides(project):
-        guide = make_guide(project, loaded)
-        source = print_source(guide, project.settings, theme, project.pages)
+        guide = make_guide(project, loaded.profile)
+        source = print_source(guide, project.settings, project.pages)
         budget = budget_for(guide, project.modules, project.settings)
         best = {"budget": float("inf"), "full": float("inf"), "one": float("inf")}
         for _ in range(3):

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from guidegen.html import Guide
 from pypdf import PdfReader
 
-from conftest import REPO, copy_project
-from guidegen import build as build_module
+from conftest import REPO, copy_project, pdf_of
 from guidegen.cli import main
+from guidegen.guide import Guide, make_guide
+from guidegen.project import load_project, valid_profiles
 
 pytestmark = pytest.mark.pdf
 
@@ -46,7 +46,7 @@ class Printed:
 
     @cached_property
     def reader(self) -> PdfReader:
-        return PdfReader(self.root / "site" / self.id / "guide.pdf")
+        return PdfReader(pdf_of(self.root, self.id))
 
     @property
     def pages(self) -> int:
@@ -61,9 +61,9 @@ class Printed:
         for item in self.reader.outline:
             if isinstance(item, list):
                 if parent in sections:
-                    found.extend(child.title for child in item if not isinstance(child, list))
+                    found.extend(str(child.title) for child in item if not isinstance(child, list))
             else:
-                parent = item.title
+                parent = str(item.title)
         return found
 
     @cached_property
@@ -94,10 +94,10 @@ class Printed:
 def build_project(root: Path) -> dict[str, Printed]:
     result = CliRunner().invoke(main, ["build", "--no-html", "--jobs", "2", "-C", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    project = build_module.load_project(root)
+    project = load_project(root)
     built = {}
-    for loaded in build_module.iter_guides(project):
-        guide = build_module.make_guide(project, loaded)
+    for loaded in valid_profiles(project):
+        guide = make_guide(project, loaded.profile)
         essential = {m.id for m in project.modules if m.priority == 1}
         titles = frozenset(m.title for s in guide.sections for m in s.modules if m.id in essential)
         built[loaded.profile.id] = Printed(root, loaded.profile.id, guide, titles)

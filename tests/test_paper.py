@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from guidegen import paper
-from guidegen.build import iter_guides, load_project, make_guide
+from guidegen.guide import make_guide
 from guidegen.paper import Candidates, Skeleton, choose_printed, pages_needed, rank_modules
+from guidegen.project import load_project
+from guidegen.project import valid_profiles as iter_guides
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,7 @@ def person(project, guide_id: str):
 
 def test_ranking_is_priority_then_the_persons_situation_then_guide_order(example) -> None:
     loaded = person(example, "r-0142")
-    guide = make_guide(example, loaded)
+    guide = make_guide(example, loaded.profile)
     shown = [m for m in example.modules if any(m.id == g.id for s in guide.sections for g in s.modules)]
     ranked = rank_modules(loaded.profile, shown)
     keys = [(m.priority, not paper.names_situation(m.rule, loaded.profile), shown.index(m)) for m in ranked]
@@ -67,7 +69,7 @@ def test_starter_library_priorities() -> None:
 SKELETON = Skeleton(page_height=200.0, before=2, after=3, recto=True, contents=50.0, more=30.0, more_items={})
 
 
-def candidates(heights: dict[str, float], essential: set[str] = frozenset(), section: str = "s") -> Candidates:
+def candidates(heights: dict[str, float], essential: frozenset[str] = frozenset(), section: str = "s") -> Candidates:
     return Candidates(
         ranked=tuple(heights),
         essential=frozenset(essential),
