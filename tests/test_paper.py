@@ -3,6 +3,8 @@ tests/test_budget.py checks real printed guides)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pathlib import Path
 
 import pytest
@@ -69,7 +71,7 @@ def test_starter_library_priorities() -> None:
 SKELETON = Skeleton(page_height=200.0, before=2, after=3, recto=True, contents=50.0, more=30.0, more_items={})
 
 
-def candidates(heights: dict[str, float], essential: frozenset[str] = frozenset(), section: str = "s") -> Candidates:
+def candidates(heights: dict[str, float], essential: Collection[str] = frozenset(), section: str = "s") -> Candidates:
     return Candidates(
         ranked=tuple(heights),
         essential=frozenset(essential),
