@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 import pytest
+import yaml
 
 from guidegen.cli import main
 
@@ -50,3 +52,39 @@ def test_the_readme_lists_every_module_of_the_library() -> None:
     for path in sorted((REPO / "content").glob("*/*.md")):
         if "." not in path.stem:
             assert f"`{path.stem}`" in readme, f"{path.stem} is missing from the README's library list"
+
+
+def library_tables() -> str:
+    """The README's tables of the starter library, made from content/ itself."""
+    from guidegen.content import load_modules, modules_by_section
+    from guidegen.rules import describe
+    from guidegen.settings import load_settings
+    from guidegen.vocabulary import load_vocabulary
+
+    settings = load_settings(REPO)
+    modules = load_modules(REPO, settings, load_vocabulary(REPO, settings))
+    strings = yaml.safe_load((REPO / "templates" / "strings.yaml").read_text(encoding="utf-8"))["en"]
+    words = {1: "1 essential", 2: "2", 3: "3 extra"}
+    parts = []
+    for section, found in modules_by_section(modules).items():
+        parts.append(f"**{strings.get(f'section.{section}', section)}** ({len(found)})\n")
+        parts.append("| module | who gets it | priority | es |\n|---|---|---|---|")
+        for module in found:
+            es = "es" if "es" in module.texts else ""
+            title = module.original.title
+            parts.append(f"| `{module.id}` — {title} | {describe(module.rule)} | {words[module.priority]} | {es} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def test_the_readme_library_tables_are_the_library() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- library:")
+    start = readme.index("-->", start) + len("-->\n")
+    end = readme.index("<!-- end of library -->")
+    fresh = library_tables()
+    if os.environ.get("GUIDEGEN_REGENERATE"):
+        (REPO / "README.md").write_text(readme[:start] + fresh + readme[end:], encoding="utf-8")
+        readme = (REPO / "README.md").read_text(encoding="utf-8")
+        end = readme.index("<!-- end of library -->")
+    assert readme[start:end] == fresh, "the README's library tables differ from content/ (regenerate them)"

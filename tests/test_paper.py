@@ -4,7 +4,6 @@ tests/test_budget.py checks real printed guides)."""
 from __future__ import annotations
 
 from collections.abc import Collection
-
 from pathlib import Path
 
 import pytest
