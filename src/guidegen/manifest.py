@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .userfiles import read_bytes
 
 MANIFEST_FILE = ".guidegen-manifest.json"
 FORMAT = 1
@@ -31,8 +32,9 @@ def digest(*parts: bytes | str) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """Hash of a file's bytes."""
-    return digest(path.read_bytes())
+    """Hash of a file's bytes; a folder, pipe, device or huge file is never read (loading reports it)."""
+    data, _ = read_bytes(path, (Path("/"),), str(path))
+    return digest(data if data is not None else b"\0unreadable")
 
 
 @dataclass(frozen=True)

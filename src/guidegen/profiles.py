@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .errors import Problem, display_path
 from .schema import Day, Flag, Frozen, Text, kind_of, validate
@@ -18,6 +18,18 @@ from .yamlfile import YamlDocument, read_yaml
 
 PROFILES_DIR = "profiles"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+RESERVED_IDS = frozenset({"assets", "index", "robots", "sitemap", "favicon", "manifest", "guidegen", "preview"})
+"""Ids that name, or could one day name, guidegen's own files in the output folder."""
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a profile id, or None (the message never repeats the value)."""
+    if not ID_PATTERN.match(value):
+        return "an id is 1 to 64 lowercase letters, digits and -, starting with a letter or digit"
+    if value in RESERVED_IDS:
+        return f"this id is reserved for guidegen's own files ({', '.join(sorted(RESERVED_IDS))}): choose another"
+    return None
+
 
 Term = Annotated[str, Field(strict=True)]
 
@@ -105,7 +117,7 @@ class Review(Frozen):
 class Profile(Frozen):
     """One person's profile, trusted once loaded."""
 
-    id: Annotated[str, Field(strict=True, pattern=ID_PATTERN.pattern)]
+    id: Annotated[str, Field(strict=True)]
     """Names the output folder; never the person's name."""
     name: Text
     """The name the guide calls the person."""
@@ -141,6 +153,14 @@ class Profile(Frozen):
     message: Text | None = None
     """A personal note from the care team."""
 
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        problem = id_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     def template_view(self) -> dict[str, Any]:
         """The profile as plain data for module templates (`person`); absent fields are empty."""
         return self.model_dump(mode="python")
@@ -158,11 +178,14 @@ class LoadedProfile:
 
 
 def profile_paths(project: Path) -> list[Path]:
-    """Every profile file, in a stable order."""
+    """Every profile file, in a stable order.
+
+    Anything named *.yaml or *.yml is listed, even a folder, a pipe or a link out of the
+    project: loading it then reports the problem instead of skipping it in silence."""
     folder = project / PROFILES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
 def load_profile(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
+from .schema import unknown
 from .vocabulary import LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 
 if TYPE_CHECKING:
@@ -104,14 +105,14 @@ def parse_rule(
                 if term not in allowed:
                     fail(
                         (*at, index) if isinstance(value, list) else at,
-                        f"{name}: '{term}' is not a term in the vocabulary (expected one of: {', '.join(allowed)})",
+                        f"{name}: {unknown('term', term, allowed)} (expected one of: {', '.join(allowed)})",
                     )
             rules.append(Match(name, tuple(terms)))
         else:
             rules.append(
                 fail(
                     at,
-                    f"'{name}' is not a rule key (expected one of: {', '.join(rule_keys(vocabulary) + RULE_KEYWORDS)})",
+                    f"{unknown('rule key', name, rule_keys(vocabulary) + RULE_KEYWORDS)} (expected one of: {', '.join(rule_keys(vocabulary) + RULE_KEYWORDS)})",
                 )
             )
     return rules[0] if len(rules) == 1 else AllOf(tuple(rules))

@@ -8,15 +8,19 @@ by file, and its strings.yaml overrides single strings.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import InvalidInput, Problem, display_path
 from .settings import Settings
+from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
 from .yamlfile import read_yaml
 
 TEMPLATES_DIR = "templates"
@@ -45,11 +49,14 @@ class Theme:
     """language -> key -> text."""
     assets: Mapping[str, Path]
     """Every asset by its path under assets/ (e.g. 'guide.css', 'fonts/x.ttf'), first folder wins."""
+    roots: tuple[Path, ...] = ()
+    """Where theme files may lead: the project and the default theme (links out are refused)."""
 
     def page_environment(self) -> jinja2.Environment:
-        """Jinja2 for page templates: autoescaped, strict about undefined names."""
-        return jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+        """Jinja2 for page templates: the same immutable sandbox as modules, autoescaped, strict
+        about undefined names, reading only regular files inside the project or the default theme."""
+        return ImmutableSandboxedEnvironment(
+            loader=ThemeLoader(self.dirs, self.roots or self.dirs),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -68,6 +75,34 @@ class Theme:
         return tuple(roots)
 
 
+class ThemeLoader(jinja2.BaseLoader):
+    """FileSystemLoader's search order, refusing links out of the theme's roots, anything that
+    is not a regular file, and files over the size cap."""
+
+    def __init__(self, dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> None:
+        self.dirs = dirs
+        self.roots = roots
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.dirs:
+            path = folder.joinpath(*pieces)
+            if not os.path.lexists(path):
+                continue
+            data, problem = read_bytes(path, self.roots, str(path), MAX_TEXT_BYTES)
+            text, problem = decode_text(data, str(path)) if data is not None else (None, problem)
+            if text is None:
+                raise jinja2.TemplateNotFound(template, problem.message if problem else None)
+            mtime = path.stat().st_mtime
+            return text, str(path), lambda path=path, mtime=mtime: path.stat().st_mtime == mtime
+        raise jinja2.TemplateNotFound(template)
+
+
+def theme_roots(project: Path) -> tuple[Path, ...]:
+    """Where theme files may lead: the project itself and the default theme."""
+    return (project, default_theme_dir())
+
+
 def theme_folders(project: Path) -> tuple[Path, ...]:
     """The project's templates/ (when it exists) then the default theme, without repeats."""
     unique: list[Path] = []
@@ -84,20 +119,22 @@ def theme_fingerprint(dirs: tuple[Path, ...]) -> str:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(folder)).encode())
-                digest.update(path.read_bytes())
+                data, _ = read_bytes(path, (folder,), str(path), MAX_ASSET_BYTES)
+                digest.update(data if data is not None else b"\0refused")
     return digest.hexdigest()[:32]
 
 
 def load_theme(project: Path, settings: Settings) -> Theme:
     """The project's templates/ (if any) over the default theme; every language needs its strings."""
     unique = list(theme_folders(project))
+    roots = theme_roots(project)
     problems: list[Problem] = []
     strings: dict[str, dict[str, str]] = {}
     for folder in reversed(unique):
         path = folder / STRINGS_FILE
-        if not path.is_file():
+        if not os.path.lexists(path):
             continue
-        document, found = read_yaml(path, project)
+        document, found = read_yaml(path, project, roots=roots)
         problems.extend(found)
         if document is None:
             continue
@@ -133,15 +170,23 @@ def load_theme(project: Path, settings: Settings) -> Theme:
                         TEMPLATES_DIR + "/" + STRINGS_FILE, None, f"'{language}' lacks strings: {', '.join(missing)}"
                     )
                 )
-    if problems:
-        raise InvalidInput(problems)
     assets: dict[str, Path] = {}
     for folder in unique:
-        base = folder / "assets"
-        if base.is_dir():
-            for path in sorted(base.rglob("*")):
-                if path.is_file():
-                    assets.setdefault(str(path.relative_to(base)), path)
+        for path in sorted(folder.rglob("*")):
+            if "__pycache__" in path.parts or path.is_dir() and not path.is_symlink():
+                continue
+            relative = path.relative_to(folder)
+            is_asset = relative.parts[0] == "assets"
+            if not is_asset and path.suffix != ".html":
+                continue
+            where = display_path(path, project)
+            refused = file_problem(path, roots, where, MAX_ASSET_BYTES if is_asset else MAX_TEXT_BYTES)
+            if refused is not None:
+                problems.append(refused)
+            elif is_asset:
+                assets.setdefault(str(relative.relative_to("assets")), path)
+    if problems:
+        raise InvalidInput(problems)
     for path in sorted(font_dir().glob("*.ttf")):
         assets.setdefault(f"fonts/{path.name}", path)
-    return Theme(dirs=tuple(unique), strings=strings, assets=assets)
+    return Theme(dirs=tuple(unique), strings=strings, assets=assets, roots=roots)

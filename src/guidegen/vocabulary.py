@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidInput, Problem, display_path
+from .schema import unknown
 from .settings import Settings
 from .yamlfile import read_yaml
 
@@ -70,7 +71,7 @@ def load_vocabulary(project: Path, settings: Settings) -> Vocabulary:
                 Problem(
                     where,
                     line,
-                    f"'{field}' is not a profile field that takes terms (expected one of: {', '.join(TERM_FIELDS)})",
+                    f"{unknown('field', field, TERM_FIELDS)}: a profile field that takes terms is one of: {', '.join(TERM_FIELDS)}",
                 )
             )
             continue
@@ -81,7 +82,7 @@ def load_vocabulary(project: Path, settings: Settings) -> Vocabulary:
         for term, labels in terms.items():
             term_line = document.line((field, term))
             if not _TERM.match(term):
-                problems.append(Problem(where, term_line, f"{field}.{term}: a term is lowercase letters, digits and _"))
+                problems.append(Problem(where, term_line, f"{field}: a term is lowercase letters, digits and _"))
                 continue
             if term in seen:
                 problems.append(
