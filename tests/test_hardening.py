@@ -318,3 +318,157 @@ def test_a_runaway_module_is_a_problem_in_the_preview(mini: Path) -> None:
     preview = Preview(mini, mini / "preview-out", "p-001")
     preview.rebuild()
     assert "content/coping/cravings.md:27: this module took longer than 2 s" in preview.problems
+
+
+# 5. Page templates: sandboxed and trial-rendered when the project loads --------------------------
+
+
+def override_page(mini: Path, name: str, replace: str, with_text: str) -> None:
+    from guidegen.theme import default_theme_dir
+
+    source = (default_theme_dir() / name).read_text()
+    assert replace in source
+    (mini / "templates").mkdir(exist_ok=True)
+    (mini / "templates" / name).write_text(source.replace(replace, with_text, 1))
+
+
+@pytest.mark.parametrize(
+    ("name", "injected", "message"),
+    [
+        ("guide.html", "{{ ''.__class__.__mro__[1].__subclasses__() }}", "sandbox does not allow"),
+        ("guide.html", "{{ cycler.__init__.__globals__.os.popen('echo SECRET').read() }}", "sandbox does not allow"),
+        ("guide.html", "{{ t.update({}) }}", "sandbox does not allow"),
+        ("guide.html", "{% if %}", "page template syntax error"),
+        ("guide.html", "{{ no_such_name.x }}", "uses a name that is not defined"),
+        ("print.html", "{{ 1 // 0 }}", "page template error (ZeroDivisionError)"),
+    ],
+    ids=["class", "cycler", "mutate", "syntax", "undefined", "runtime"],
+)
+def test_a_broken_or_hostile_page_template_stops_the_build_and_check_names_it(
+    mini: Path, run, name: str, injected: str, message: str
+) -> None:
+    override_page(mini, name, "<body", injected + "\n<body")
+    result = run("build", "--no-pdf", "-C", mini)
+    text = clean(result)
+    assert result.exit_code == 1
+    assert not (mini / "site").exists()  # not even the shared assets
+    assert "SECRET" not in text
+    line = (mini / "templates" / name).read_text().split("\n").index(injected.split("\n")[0]) + 1
+    assert f"templates/{name}:{line}: " in text and message in text
+    checked = run("check", "-C", mini)
+    assert checked.exit_code == 1 and f"templates/{name}:{line}: " in clean(checked)
+
+
+def test_the_default_theme_passes_its_trial_render(mini: Path) -> None:
+    from guidegen.settings import load_settings
+    from guidegen.theme import load_theme
+    from guidegen.themecheck import trial_render_theme
+
+    settings = load_settings(mini)
+    assert trial_render_theme(load_theme(mini, settings), settings, mini) == []
+
+
+# 7. The preview server ---------------------------------------------------------------------------
+
+
+def start_preview(mini: Path):
+    import queue
+    import threading
+
+    from guidegen.serve import serve
+
+    saves: queue.Queue[object] = queue.Queue()
+    ready: queue.Queue[str] = queue.Queue()
+
+    def changes():
+        while (item := saves.get()) is not None:
+            yield item
+
+    thread = threading.Thread(
+        target=serve, args=(mini, "p-001"), kwargs={"port": 0, "on_ready": ready.put, "changes": changes()}, daemon=True
+    )
+    thread.start()
+    return ready.get(timeout=30), saves, thread
+
+
+def fetch(url: str, host: str | None = None) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - a local test server
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_the_preview_answers_only_its_own_host(mini: Path) -> None:
+    address, saves, thread = start_preview(mini)
+    port = address.split(":")[2].split("/")[0]
+    try:
+        assert fetch(address)[0] == 200
+        assert fetch(address, f"localhost:{port}")[0] == 200
+        for host in (
+            f"evil.example:{port}",
+            "evil.example",
+            f"127.0.0.1:{int(port) + 1}",
+            f"localhost.evil.example:{port}",
+        ):
+            status, body = fetch(address, host)
+            assert status == 421 and "Robin" not in body
+        assert fetch(address.rsplit("p-001/", 1)[0] + "__preview/state", f"rebind.example:{port}")[0] == 421
+    finally:
+        saves.put(None)
+        thread.join(timeout=10)
+
+
+def test_the_preview_keeps_the_guides_csp_and_allows_its_poll(mini: Path) -> None:
+    from guidegen.serve import preview_csp
+
+    page = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'\">"
+    assert preview_csp(page) == (
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'; connect-src 'self'\">"
+    )
+    address, saves, thread = start_preview(mini)
+    try:
+        page = fetch(address)[1]
+        assert "default-src 'none'" in page and "connect-src 'self'" in page and "/__preview/reload.js" in page
+    finally:
+        saves.put(None)
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_the_preview_removes_its_folder_on_sigterm_and_sighup(mini: Path, tmp_path: Path, signal_name: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    source = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": source}
+    with subprocess.Popen(
+        [sys.executable, "-m", "guidegen.cli", "serve", "--port", "0", "--profile", "p-001", "-C", str(mini)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert "previewing at" in line
+            previews = list(temp.glob("guidegen-preview-*"))
+            assert len(previews) == 1 and (previews[0] / "p-001" / "index.html").is_file()
+            time.sleep(0.3)  # into the watch loop
+            process.send_signal(getattr(signal, signal_name))
+            _, errors = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert "Traceback" not in errors
+    assert list(temp.glob("guidegen-preview-*")) == []

@@ -41,6 +41,7 @@ from .profiles import ID_PATTERN, LoadedProfile, Profile, load_profile, load_pro
 from .select import select_modules
 from .settings import SETTINGS_FILE, Settings, load_settings
 from .theme import TEMPLATES_DIR, Theme, load_theme, theme_fingerprint, theme_folders
+from .themecheck import trial_render_theme
 from .vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
@@ -99,6 +100,7 @@ def load_project(root: Path) -> Project:
         raise InvalidInput(error.problems) from None
     try:
         theme = load_theme(root, settings)
+        problems.extend(trial_render_theme(theme, settings, root))  # issue 12: a broken page template stops the build
     except InvalidInput as error:
         problems.extend(error.problems)
         theme = None

@@ -27,6 +27,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .schema import code_message
+
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 
@@ -217,7 +219,7 @@ def compile_template(env: ImmutableSandboxedEnvironment, source: str, name: str)
     try:
         code = env.compile(source, name=name, filename=name)
     except TemplateSyntaxError as error:
-        raise TemplateProblem(error.lineno, f"template syntax error: {error.message}") from None
+        raise TemplateProblem(error.lineno, f"template syntax error: {code_message(error.message or '')}") from None
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 

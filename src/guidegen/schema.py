@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import types
 import typing
 from collections.abc import Collection, Iterable
@@ -67,6 +68,115 @@ def did_you_mean(word: object, known: Iterable[str]) -> str:
 def unknown(what: str, word: object, known: Iterable[str]) -> str:
     """The message for a key or term that is not allowed: never the word itself."""
     return f"unknown {what}{did_you_mean(word, known)}"
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_JINJA_WORDS = (
+    frozenset(
+        [
+            "if",
+            "elif",
+            "else",
+            "endif",
+            "for",
+            "endfor",
+            "in",
+            "not",
+            "and",
+            "or",
+            "is",
+            "block",
+            "endblock",
+            "extends",
+            "include",
+            "import",
+            "from",
+            "macro",
+            "endmacro",
+            "call",
+            "endcall",
+            "filter",
+            "endfilter",
+            "set",
+            "endset",
+            "with",
+            "endwith",
+            "raw",
+            "endraw",
+            "autoescape",
+            "endautoescape",
+            "trans",
+            "endtrans",
+            "pluralize",
+            "break",
+            "continue",
+            "do",
+            "recursive",
+            "ignore",
+            "missing",
+            "context",
+            "without",
+            "scoped",
+            "required",
+            "as",
+            "end",
+            "of",
+            "print",
+            "statement",
+            "string",
+            "name",
+            "integer",
+            "float",
+            "operator",
+            "comma",
+            "colon",
+            "pipe",
+        ]
+    )
+    | frozenset(["end of print statement", "end of statement block", "end of template", "end of comment"])
+    | frozenset(
+        [
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            ".",
+            ",",
+            ":",
+            "|",
+            "~",
+            "=",
+            "+",
+            "-",
+            "*",
+            "/",
+            "%",
+            "<",
+            ">",
+            "!",
+            ";",
+            "{%",
+            "%}",
+            "{{",
+            "}}",
+            "{#",
+            "#}",
+        ]
+    )
+)
+
+
+def code_message(message: str) -> str:
+    """A template parser's message, keeping quoted words only when they are Jinja's own
+    (tag names, punctuation): anything else it quotes came from the file."""
+
+    def keep(match: re.Match[str]) -> str:
+        word = match.group(1) if match.group(1) is not None else match.group(2)
+        return f"'{word}'" if word in _JINJA_WORDS else "(something else)"
+
+    return _QUOTED.sub(keep, message)
 
 
 @functools.cache

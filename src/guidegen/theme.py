@@ -7,6 +7,7 @@ by file, and its strings.yaml overrides single strings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -54,8 +56,15 @@ class Theme:
 
     def page_environment(self) -> jinja2.Environment:
         """Jinja2 for page templates: the same immutable sandbox as modules, autoescaped, strict
-        about undefined names, reading only regular files inside the project or the default theme."""
+        about undefined names, reading only regular files inside the project or the default theme.
+
+        One per theme, so the templates that the trial render compiled are the build's."""
+        return self._pages
+
+    @functools.cached_property
+    def _pages(self) -> jinja2.Environment:
         return ImmutableSandboxedEnvironment(
+            bytecode_cache=_COMPILED,
             loader=ThemeLoader(self.dirs, self.roots or self.dirs),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -73,6 +82,28 @@ class Theme:
         roots = [("", d / "assets") for d in self.dirs if (d / "assets").is_dir()]
         roots.append(("fonts/", font_dir()))
         return tuple(roots)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled page templates kept in memory for the life of the process, checked against
+    each template's source: the preview and the trial render compile a theme once, not per build."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self.limit = limit
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if len(self.store) >= self.limit:
+            self.store.clear()
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
 
 
 class ThemeLoader(jinja2.BaseLoader):

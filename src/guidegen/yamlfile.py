@@ -193,8 +193,11 @@ def parse_yaml(text: str, where: str, line_offset: int = 0) -> tuple[YamlDocumen
             context += f" that starts on line {error.context_mark.line + 1 + line_offset}"
         what = ": ".join(p for p in (_unquoted(context), _unquoted(error.problem or "")) if p)
         return None, [Problem(where, line, f"this is not valid YAML ({what})" if what else "this is not valid YAML")]
+    except yaml.reader.ReaderError as error:
+        line = text[: max(error.position, 0)].count("\n") + 1 + line_offset
+        return None, [Problem(where, line, "this is not valid YAML (a control character that YAML does not allow)")]
     except (yaml.YAMLError, RecursionError):
-        return None, [Problem(where, None, "this is not valid YAML")]
+        return None, [Problem(where, 1 + line_offset, "this is not valid YAML")]
     finally:
         loader.dispose()
 
