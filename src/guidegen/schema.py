@@ -71,101 +71,13 @@ def unknown(what: str, word: object, known: Iterable[str]) -> str:
 
 
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
-_JINJA_WORDS = (
-    frozenset(
-        [
-            "if",
-            "elif",
-            "else",
-            "endif",
-            "for",
-            "endfor",
-            "in",
-            "not",
-            "and",
-            "or",
-            "is",
-            "block",
-            "endblock",
-            "extends",
-            "include",
-            "import",
-            "from",
-            "macro",
-            "endmacro",
-            "call",
-            "endcall",
-            "filter",
-            "endfilter",
-            "set",
-            "endset",
-            "with",
-            "endwith",
-            "raw",
-            "endraw",
-            "autoescape",
-            "endautoescape",
-            "trans",
-            "endtrans",
-            "pluralize",
-            "break",
-            "continue",
-            "do",
-            "recursive",
-            "ignore",
-            "missing",
-            "context",
-            "without",
-            "scoped",
-            "required",
-            "as",
-            "end",
-            "of",
-            "print",
-            "statement",
-            "string",
-            "name",
-            "integer",
-            "float",
-            "operator",
-            "comma",
-            "colon",
-            "pipe",
-        ]
-    )
-    | frozenset(["end of print statement", "end of statement block", "end of template", "end of comment"])
-    | frozenset(
-        [
-            "(",
-            ")",
-            "[",
-            "]",
-            "{",
-            "}",
-            ".",
-            ",",
-            ":",
-            "|",
-            "~",
-            "=",
-            "+",
-            "-",
-            "*",
-            "/",
-            "%",
-            "<",
-            ">",
-            "!",
-            ";",
-            "{%",
-            "%}",
-            "{{",
-            "}}",
-            "{#",
-            "#}",
-        ]
-    )
+_JINJA_WORD = re.compile(
+    r"(?:end)?(?:if|elif|else|for|in|not|and|or|is|block|extends|include|import|from|macro|call|filter|set"
+    r"|with|raw|autoescape|trans|pluralize|break|continue|do|recursive|ignore|missing|context|without|scoped"
+    r"|required|as|name|integer|float|string|operator)"
+    r"|end of (?:print statement|statement block|template|comment)|[^\w\s]{1,2}"
 )
+"""What a Jinja parser message may quote and keep: its own keywords and punctuation."""
 
 
 def code_message(message: str) -> str:
@@ -174,7 +86,7 @@ def code_message(message: str) -> str:
 
     def keep(match: re.Match[str]) -> str:
         word = match.group(1) if match.group(1) is not None else match.group(2)
-        return f"'{word}'" if word in _JINJA_WORDS else "(something else)"
+        return f"'{word}'" if _JINJA_WORD.fullmatch(word) else "(something else)"
 
     return _QUOTED.sub(keep, message)
 
