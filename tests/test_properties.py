@@ -263,3 +263,15 @@ def test_any_page_template_override_renders_or_gives_clean_problems(body: str) -
         problems = trial_render_theme(theme, settings_, root)
         if problems:
             assert_clean(problems)
+
+
+@given(text=documents(("en", "es", "title", "section.coping", "skip")))
+def test_any_theme_strings_file_loads_or_gives_clean_problems(text: str) -> None:
+    with project() as root:
+        settings_ = load_settings(root)
+        (root / "templates").mkdir()
+        (root / "templates" / "strings.yaml").write_text(text, encoding="utf-8")
+        try:
+            load_theme(root, settings_)
+        except InvalidInput as error:
+            assert_clean(error.problems)

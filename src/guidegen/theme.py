@@ -178,7 +178,7 @@ def load_theme(project: Path, settings: Settings) -> Theme:
                     Problem(
                         display_path(path, project),
                         document.line((language,)),
-                        f"{language}: expected a mapping of string names to text",
+                        f"{language if language in settings.languages else 'this language'}: expected a mapping of string names to text",
                     )
                 )
                 continue
