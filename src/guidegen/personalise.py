@@ -19,7 +19,7 @@ import time
 import traceback
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
@@ -59,7 +59,7 @@ class _Render:
     deadline: float
     chars: int = 0
     over: str = ""
-    lines: list[int] = field(default_factory=list)
+    """Set when a limit was hit between two pieces of output: the next check raises it."""
 
 
 _render: ContextVar[_Render | None] = ContextVar("guidegen_render", default=None)
