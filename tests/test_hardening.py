@@ -472,3 +472,24 @@ def test_the_preview_removes_its_folder_on_sigterm_and_sighup(mini: Path, tmp_pa
                 process.communicate()
     assert "Traceback" not in errors
     assert list(temp.glob("guidegen-preview-*")) == []
+
+
+@pytest.mark.parametrize(
+    ("injected", "message"),
+    [
+        ("{{ 'x' * 10**9 }}", "sandbox does not allow"),
+        ("{{ 'x'|center(10**9) }}", "sandbox does not allow"),
+        ("{{ '{:>999999999}'.format(1) }}", "sandbox does not allow"),
+        (
+            "{% for i in range(9999) %}{% for j in range(9999) %}{% for k in range(9999) %}{% endfor %}{% endfor %}{% endfor %}",
+            "took longer than 2 s",
+        ),
+    ],
+    ids=["repeat", "filter", "format", "time"],
+)
+def test_a_page_template_cannot_exhaust_memory_or_time(mini: Path, run, injected: str, message: str) -> None:
+    override_page(mini, "guide.html", "<body", injected + "\n<body")
+    result = run("check", "-C", mini)
+    text = clean(result)
+    line = (mini / "templates" / "guide.html").read_text().split("\n").index(injected) + 1
+    assert result.exit_code == 1 and f"templates/guide.html:{line}: " in text and message in text

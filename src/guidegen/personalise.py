@@ -18,6 +18,7 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -207,11 +208,28 @@ def make_environment(labeller: Callable[[Any], Any]) -> ImmutableSandboxedEnviro
         extensions=(),
     )
     env.globals.clear()
-    env.globals.update(range=_BoundedRange, dict=dict)
     env.filters["labels"] = labeller
+    return with_limits(env)
+
+
+def with_limits(env: ImmutableSandboxedEnvironment) -> ImmutableSandboxedEnvironment:
+    """A bounded range() and filters that check their arguments and the time: for module
+    bodies and for page templates alike."""
+    env.globals.update(range=_BoundedRange, dict=dict)
     for name, function in list(env.filters.items()):
         env.filters[name] = _guarded(function)
     return env
+
+
+@contextmanager
+def time_limit(seconds: float = RENDER_SECONDS) -> Iterator[None]:
+    """Bound the renders inside in time (range() steps, calls and filters check it): for the
+    theme's trial render, as personalise() bounds a module's."""
+    token = _render.set(_Render([], time.monotonic() + seconds))
+    try:
+        yield
+    finally:
+        _render.reset(token)
 
 
 def compile_template(env: ImmutableSandboxedEnvironment, source: str, name: str) -> Template:

@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import jinja2.bccache
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import InvalidInput, Problem, display_path
+from .personalise import ModuleSandbox, with_limits
 from .settings import Settings
 from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
 from .yamlfile import read_yaml
@@ -63,7 +64,7 @@ class Theme:
 
     @functools.cached_property
     def _pages(self) -> jinja2.Environment:
-        return ImmutableSandboxedEnvironment(
+        return _limited_pages(
             bytecode_cache=_COMPILED,
             loader=ThemeLoader(self.dirs, self.roots or self.dirs),
             autoescape=True,
@@ -82,6 +83,12 @@ class Theme:
         roots = [("", d / "assets") for d in self.dirs if (d / "assets").is_dir()]
         roots.append(("fonts/", font_dir()))
         return tuple(roots)
+
+
+def _limited_pages(**options: Any) -> jinja2.Environment:
+    """The module sandbox's class (limits on repetition, powers, format widths, call arguments)
+    with a bounded range() and guarded filters: a hostile theme cannot exhaust memory."""
+    return with_limits(ModuleSandbox(**options))
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):

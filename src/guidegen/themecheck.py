@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from .errors import Problem, display_path
 from .html import Guide, GuideModule, GuideSection, render_print, render_web
+from .personalise import RENDER_SECONDS, RenderLimit, time_limit
 from .profiles import Profile
 from .schema import code_message
 from .settings import Settings
@@ -84,7 +85,8 @@ def trial_render_theme(theme: Theme, settings: Settings, root: Path) -> list[Pro
             functools.partial(_render_index, env, settings, theme, language),
         )
         for attempt in attempts:
-            problem = _attempt(attempt, theme, root)
+            with time_limit():
+                problem = _attempt(attempt, theme, root)
             if problem is not None and problem not in problems:
                 problems.append(problem)
     return problems
@@ -110,6 +112,10 @@ def _attempt(render: Callable[[], object], theme: Theme, root: Path) -> Problem 
         return Problem(
             TEMPLATES_DIR, None, f"page template not found or refused (a link out of the project?): {error.name}"
         )
+    except RenderLimit:
+        where, line = _template_frame(theme)
+        message = f"a page template took longer than {RENDER_SECONDS:g} s to render (a loop that runs too long?)"
+        return Problem(_where(where, root), line, message)
     except SecurityError:
         where, line = _template_frame(theme)
         return Problem(_where(where, root), line, "a page template tried something the sandbox does not allow")
