@@ -248,7 +248,6 @@ def test_any_module_file_loads_or_gives_clean_problems(front: str, body: str) ->
         outcome(lambda: load_module_text(path, root, "en", settings_, vocabulary, env), "content/coping/any.md")
 
 
-@settings(max_examples=LONG_RUN or 60)
 @given(body=bodies)
 def test_any_page_template_override_renders_or_gives_clean_problems(body: str) -> None:
     with project() as root:
