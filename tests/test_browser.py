@@ -381,3 +381,31 @@ def test_the_right_key_opens_the_guide_in_its_language(site: Path, visit: Visit)
     assert page.evaluate("document.documentElement.lang") == "es"
     assert page.locator("#my-plan").count() == 1 and page.locator("#sealed-guide").count() == 0
     assert visit.errors == []
+
+
+def test_the_preview_reloads_under_the_guides_csp(chromium: Any, tmp_path: Path) -> None:
+    """The preview keeps the guide's CSP, and under it the reload script still polls and reloads."""
+    import shutil
+    import time
+
+    from cases import FIXTURES
+    from test_hardening import start_preview
+
+    mini = Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
+    address, saves, thread = start_preview(mini)
+    visit = Visit(chromium)
+    try:
+        page = visit.open(address)
+        assert "connect-src 'self'" in page.content()
+        module = mini / "content" / "welcome" / "hello.md"
+        module.write_text(module.read_text().replace("This guide is yours.", "This guide belongs to you."))
+        saves.put("saved")
+        deadline = time.monotonic() + 15  # polled from here: the page's CSP forbids eval, so no wait_for_function
+        while "This guide belongs to you." not in page.inner_text("body") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "This guide belongs to you." in page.inner_text("body")
+        assert [e for e in visit.errors if "Content Security Policy" in e] == []
+    finally:
+        visit.page.close()
+        saves.put(None)
+        thread.join(timeout=10)

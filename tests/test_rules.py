@@ -45,10 +45,10 @@ def test_rule_cases(case, vocabulary) -> None:
 @pytest.mark.parametrize(
     ("rule", "message"),
     [
-        ({"substance": ["alcohol"]}, "'substance' is not a rule key"),
-        ({"substances": ["alcohool"]}, "'alcohool' is not a term"),
-        ({"language": ["fr"]}, "'fr' is not a term"),
-        ({"prescribed": ["anxiety"]}, "'anxiety' is not a term in the vocabulary (expected one of: alcohol,"),
+        ({"substance": ["alcohol"]}, "unknown rule key; did you mean `substances`?"),
+        ({"substances": ["alcohool"]}, "substances: unknown term; did you mean `alcohol`?"),
+        ({"language": ["fr"]}, "language: unknown term (expected one of: en, es)"),
+        ({"prescribed": ["anxiety"]}, "prescribed: unknown term"),
         ({"any": {"substances": ["alcohol"]}}, "any: expected a list of rules"),
         ({"trauma_informed": "yes please"}, "expected true or false"),
         ({"substances": [1]}, "expected a term or a list of terms"),

@@ -20,6 +20,7 @@ from .profiles import Profile
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text, Whole, validate
 from .settings import Settings
+from .userfiles import read_text
 from .vocabulary import Vocabulary
 from .yamlfile import parse_yaml
 
@@ -112,10 +113,10 @@ def load_module_text(
 ) -> tuple[ModuleText, Rule]:
     """Read one module file: front matter validated, rule parsed, body compiled and tried once."""
     where = display_path(path, root)
-    try:
-        text = path.read_text(encoding="utf-8").lstrip("\ufeff").replace("\r\n", "\n")
-    except UnicodeDecodeError:
-        raise InvalidInput([Problem(where, None, "this file is not UTF-8 text")]) from None
+    raw, problem = read_text(path, root)
+    if raw is None:
+        raise InvalidInput([problem] if problem else [])
+    text = raw.replace("\r\n", "\n")
     header, body, body_line = split_front_matter(text, where)
     document, found = parse_yaml(header, where, line_offset=1)
     if document is None:

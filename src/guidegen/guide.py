@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -17,10 +18,12 @@ from .markdown import render_markdown
 from .personalise import personalise
 from .profiles import Profile
 from .progress import Progress, progress_for
-from .project import Project
 from .rules import select_modules
 from .vocabulary import Vocabulary
 from .whatsnew import ChangeLine
+
+if TYPE_CHECKING:
+    from .project import Project  # a type only: the project loads before any guide is made
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .errors import Problem, UsageError, display_path
 from .schema import Day, Flag, Frozen, Text, Whole, validate
@@ -18,6 +18,18 @@ from .yamlfile import YamlDocument, read_yaml
 
 PROFILES_DIR = "profiles"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+RESERVED_IDS = frozenset({"assets", "index", "robots", "sitemap", "favicon", "manifest", "guidegen", "preview"})
+"""Ids that name, or could one day name, guidegen's own files in the output folder."""
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a profile id, or None (the message never repeats the value)."""
+    if not ID_PATTERN.match(value):
+        return "an id is 1 to 64 lowercase letters, digits and -, starting with a letter or digit"
+    if value in RESERVED_IDS:
+        return f"this id is reserved for guidegen's own files ({', '.join(sorted(RESERVED_IDS))}): choose another"
+    return None
+
 
 Term = Annotated[str, Field(strict=True)]
 
@@ -116,7 +128,7 @@ class Review(Frozen):
 class Profile(Frozen):
     """One person's profile, trusted once loaded."""
 
-    id: Annotated[str, Field(strict=True, pattern=ID_PATTERN.pattern)]
+    id: Annotated[str, Field(strict=True)]
     """Names the output folder; never the person's name."""
     name: Text
     """The name the guide calls the person."""
@@ -166,6 +178,14 @@ class Profile(Frozen):
     print: Literal["essentials", "full"] = "essentials"
     """On paper: the modules that fit the page budget (essentials), or every module (full)."""
 
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        problem = id_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     def template_view(self) -> dict[str, Any]:
         """The profile as plain data for module templates (`person`); absent fields are empty."""
         return self.model_dump(mode="python")
@@ -190,12 +210,12 @@ def profile_paths(root: Path) -> list[Path]:
     folder = root / PROFILES_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES)
 
 
 def check_id(profile_id: str) -> str:
     """A profile id from the command line, or a usage error that does not repeat it when it is odd."""
-    if not ID_PATTERN.match(profile_id):
+    if id_problem(profile_id):
         shown = f"'{profile_id}'" if len(profile_id) <= 64 and profile_id.isprintable() else "this"
         raise UsageError(f"{shown} is not a profile id: lowercase letters, digits and - (never the person's name)")
     return profile_id

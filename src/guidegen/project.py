@@ -19,6 +19,7 @@ from .profiles import LoadedProfile, load_profiles
 from .settings import Settings, load_settings
 from .state import digest, shared_digest
 from .theme import Theme, load_theme
+from .themecheck import trial_render_theme
 from .vocabulary import Vocabulary, load_vocabulary
 
 T = TypeVar("T")
@@ -57,6 +58,8 @@ def load_project(root: Path) -> Project:
         for module in modules:
             for text in module.texts.values():
                 problems.extend(lint_markdown(text.source, text.where, theme.asset_exists))
+    if theme is not None:
+        problems.extend(trial_render_theme(theme, settings, root))  # a broken page template stops the build
     problems.raise_errors()
     assert theme is not None
     hashes = {

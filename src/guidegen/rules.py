@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from .errors import Problems
 from .profiles import Profile
+from .schema import unknown
 from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, Vocabulary
 
 RULE_KEYWORDS = ("not", "any", "all")
@@ -111,8 +112,8 @@ def _parse_entry(name: str, value: Any, at: tuple[str | int, ...], source: RuleS
         return bands[0] if len(bands) == 1 else AllOf(tuple(bands))
     if name == "language" or name in rule_keys(source.vocabulary):
         return _parse_terms(name, value, at, source)
-    keys = ", ".join(rule_keys(source.vocabulary) + RULE_KEYWORDS)
-    return source.fail(at, f"'{name}' is not a rule key (expected one of: {keys})")
+    known = rule_keys(source.vocabulary) + RULE_KEYWORDS
+    return source.fail(at, f"{unknown('rule key', name, known)} (expected one of: {', '.join(known)})")
 
 
 def _parse_terms(name: str, value: Any, at: tuple[str | int, ...], source: RuleSource) -> Rule:
@@ -124,7 +125,7 @@ def _parse_terms(name: str, value: Any, at: tuple[str | int, ...], source: RuleS
         if term not in allowed:
             source.fail(
                 (*at, index) if isinstance(value, list) else at,
-                f"{name}: '{term}' is not a term in the vocabulary (expected one of: {', '.join(allowed)})",
+                f"{name}: {unknown('term', term, allowed)} (expected one of: {', '.join(allowed)})",
             )
     return Match(name, tuple(terms))
 

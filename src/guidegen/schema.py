@@ -1,7 +1,19 @@
-"""Turning a YAML document into a typed, frozen model, with problems that name file and line."""
+"""Turning a YAML document into a typed, frozen model, with problems that name file and line.
+
+The echo policy (docs/echo-policy.md) is enforced here: a message names the file, the line, the
+field names of the schema and what was expected. A key the schema does not know is never shown
+(it may be a person's name: `people: [{Dana: ...}]`); when it is close to a known field, the
+message suggests that field instead.
+"""
 
 from __future__ import annotations
 
+import difflib
+import functools
+import re
+import types
+import typing
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -43,13 +55,73 @@ def kind_of(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
-def _message(error: Any) -> str:
+def did_you_mean(word: object, known: Iterable[str]) -> str:
+    """'; did you mean `x`?' when `word` is a near miss of a known name, else ''.
+
+    The only way a message refers to an unknown key or term: by the known name it resembles,
+    never by the text that was typed."""
+    if not isinstance(word, str) or not word:
+        return ""
+    close = difflib.get_close_matches(word.lower(), list(known), n=1, cutoff=0.75)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def unknown(what: str, word: object, known: Iterable[str]) -> str:
+    """The message for a key or term that is not allowed: never the word itself."""
+    return f"unknown {what}{did_you_mean(word, known)}"
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_JINJA_WORD = re.compile(
+    r"(?:end)?(?:if|elif|else|for|in|not|and|or|is|block|extends|include|import|from|macro|call|filter|set"
+    r"|with|raw|autoescape|trans|pluralize|break|continue|do|recursive|ignore|missing|context|without|scoped"
+    r"|required|as|name|integer|float|string|operator)"
+    r"|end of (?:print statement|statement block|template|comment)|[^\w\s]{1,2}"
+)
+"""What a Jinja parser message may quote and keep: its own keywords and punctuation."""
+
+
+def code_message(message: str) -> str:
+    """A template parser's message, keeping quoted words only when they are Jinja's own
+    (tag names, punctuation): anything else it quotes came from the file."""
+
+    def keep(match: re.Match[str]) -> str:
+        word = match.group(1) if match.group(1) is not None else match.group(2)
+        return f"'{word}'" if _JINJA_WORD.fullmatch(word) else "(something else)"
+
+    return _QUOTED.sub(keep, message)
+
+
+@functools.cache
+def schema_names(model: type[BaseModel]) -> tuple[frozenset[str], frozenset[str]]:
+    """Every field name of `model` and the models inside it; and the models' class names."""
+    fields: set[str] = set()
+    classes: set[str] = set()
+    todo: list[Any] = [model]
+    while todo:
+        kind = todo.pop()
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if kind.__name__ in classes:
+                continue
+            classes.add(kind.__name__)
+            for name, info in kind.model_fields.items():
+                fields.add(name)
+                todo.append(info.annotation)
+        elif typing.get_origin(kind) is not None or isinstance(kind, types.UnionType):
+            todo.extend(typing.get_args(kind))
+    return frozenset(fields), frozenset(classes)
+
+
+def _message(error: Any, known: Collection[str] = ()) -> str:
     kind = error["type"]
     got = kind_of(error.get("input"))
     if kind == "missing":
         return "this required key is missing"
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see the docs for the keys allowed here)"
+        word = error["loc"][-1] if error["loc"] else None
+        return unknown("key", word, known) + (
+            "" if did_you_mean(word, known) else " (see the docs for the keys allowed here)"
+        )
     if kind in ("string_type", "string_too_short"):
         return f"expected text, got {got}" if kind == "string_type" else "expected text, got an empty value"
     if kind in ("bool_type", "bool_parsing"):
@@ -82,14 +154,31 @@ def validate(
     """Validate a document against `model`; every problem names file, line and key."""
     if not isinstance(document.data, dict):
         return None, [Problem(where, 1, f"expected a mapping of keys, got {kind_of(document.data)}")]
+    fields, classes = schema_names(model)
     try:
         return model.model_validate(document.data), []
     except ValidationError as errors:
         problems = []
         for error in errors.errors(include_input=True, include_url=False):
-            loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
-            problems.append(Problem(where, document.line(loc), f"{key_text(loc)}: {_message(error)}"))
+            loc = tuple(part for part in error["loc"] if not _is_union_tag(part) and part not in classes)
+            line = document.line(loc)
+            if error["type"] == "extra_forbidden":
+                error = {**error, "loc": loc}
+                loc = loc[:-1]
+            shown = _known_prefix(loc, fields)
+            text = key_text(shown)
+            problem = Problem(where, line, f"{text}: {_message(error, fields)}" if text else _message(error, fields))
+            if problem not in problems:
+                problems.append(problem)
         return None, problems
+
+
+def _known_prefix(loc: tuple[str | int, ...], fields: Collection[str]) -> tuple[str | int, ...]:
+    """The part of a location that is made of schema field names and list positions."""
+    for index, part in enumerate(loc):
+        if isinstance(part, str) and part not in fields:
+            return loc[:index]
+    return loc
 
 
 def _is_union_tag(part: Any) -> bool:

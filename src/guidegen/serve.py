@@ -3,6 +3,11 @@
 Builds the web guides (no PDF) into a temporary folder, serves them on this computer only, and
 rebuilds when a module, profile, template or setting is saved; the open page reloads itself.
 Problems are shown on the page as `file:line: message`, as `check` prints them.
+
+It answers only requests addressed to its own host and port (a web page elsewhere cannot reach
+it through DNS rebinding), keeps each guide's Content-Security-Policy (adding only what the
+reload script needs: `connect-src 'self'`), and removes its temporary folder of previewed guides
+on Ctrl+C, SIGTERM and SIGHUP alike.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import json
 import mimetypes
 import re
 import shutil
+import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,7 +60,22 @@ RELOAD_SCRIPT = """\
   poll();
 })();
 """
-_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\s*', re.IGNORECASE)
+_CSP = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")', re.IGNORECASE)
+
+
+def preview_csp(page: str) -> str:
+    """The page's own CSP, plus `connect-src 'self'` for the reload script's state poll.
+
+    The reload script itself is served from the preview's own origin, so `script-src 'self'`
+    already allows it; nothing else is loosened."""
+
+    def extend(match: re.Match[str]) -> str:
+        policy = match.group(2)
+        if "connect-src" not in policy:
+            policy = policy.rstrip("; ") + "; connect-src 'self'"
+        return match.group(1) + policy + match.group(3)
+
+    return _CSP.sub(extend, page)
 
 
 @dataclass
@@ -66,6 +88,8 @@ class Preview:
     version: int = 0
     problems: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hosts: frozenset[str] = frozenset()
+    """The Host headers the preview answers: its own host and port only."""
 
     def rebuild(self) -> None:
         """Build the previewed guides (HTML only) and remember the problems."""
@@ -94,6 +118,9 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            if (self.headers.get("Host") or "").lower() not in preview.hosts:
+                self.send(b"this preview answers only at its own address", "text/plain", HTTPStatus.MISDIRECTED_REQUEST)
+                return
             path = self.path.split("?", 1)[0]
             if path == "/__preview/state":
                 state = {"version": preview.version, "problems": preview.problems}
@@ -148,7 +175,7 @@ def preview_file(out: Path, path: str) -> tuple[bytes, str] | None:
     body = target.read_bytes()
     kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if target.name == "index.html":
-        page = _CSP.sub("", body.decode("utf-8"))
+        page = preview_csp(body.decode("utf-8"))
         page = page.replace("</body>", '<script src="/__preview/reload.js"></script></body>')
         body = page.encode("utf-8")
         kind = "text/html; charset=utf-8"
@@ -175,24 +202,49 @@ def serve(
     if profile is not None:
         check_id(profile)
     out = Path(tempfile.mkdtemp(prefix="guidegen-preview-"))
-    preview = Preview(root, out, profile)
-    preview.rebuild()
-    server = ThreadingHTTPServer((host, port), _handler(preview))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    address = f"http://{host}:{server.server_address[1]}/"
-    if profile:
-        address = address.rstrip("/") + preview_address(ProjectState(root).links_for([profile])[profile])
-    if on_ready:
-        on_ready(address)
     try:
-        if changes is None:
-            import watchfiles
-
-            changes = watchfiles.watch(*watched_paths(root))
-        for _ in changes:
+        with _stop_on_signals():
+            preview = Preview(root, out, profile)
             preview.rebuild()
+            server = ThreadingHTTPServer((host, port), _handler(preview))
+            bound = server.server_address[1]
+            preview.hosts = frozenset(f"{name}:{bound}" for name in (host, "127.0.0.1", "localhost"))
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            address = f"http://{host}:{bound}/"
+            if profile:
+                address = address.rstrip("/") + preview_address(ProjectState(root).links_for([profile])[profile])
+            if on_ready:
+                on_ready(address)
+            try:
+                if changes is None:
+                    import watchfiles
+
+                    changes = watchfiles.watch(*watched_paths(root))
+                for _ in changes:
+                    preview.rebuild()
+            finally:
+                server.shutdown()
+                server.server_close()
     finally:
-        server.shutdown()
-        server.server_close()
         shutil.rmtree(out, ignore_errors=True)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the preview as Ctrl+C does (KeyboardInterrupt), so the folder of
+    previewed guides is removed. Only the main thread may set handlers: elsewhere, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {number: signal.signal(number, interrupt) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -38,15 +38,31 @@ def in_language(value: Localized, language: str, default: str) -> str:
     return value.get(language) or value[default]
 
 
+WEB_SCHEMES = ("https://", "http://")
+"""The only kinds of address that become links: never javascript:, data: or file:."""
+
+
+def web_address(value: str) -> str:
+    """A web address that may become a link, or ValueError (without the value)."""
+    if not value.lower().startswith(WEB_SCHEMES) or len(value) <= len("https://") or any(c.isspace() for c in value):
+        raise ValueError("expected a web address starting with https:// (or http://)")
+    return value
+
+
 class Contact(Frozen):
     """How to reach the organization."""
 
     phone: Text | None = None
     """Main phone number."""
     web: Text | None = None
-    """Web address."""
+    """Web address (https:// or http:// only)."""
     note: Localized | None = None
     """A short note shown with the contact details, e.g. opening hours."""
+
+    @field_validator("web")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        return None if value is None else web_address(value)
 
 
 class CrisisLine(Frozen):
@@ -147,11 +163,11 @@ class Settings(Frozen):
     def _known_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("list at least one language")
-        for code in value:
+        for index, code in enumerate(value):
             try:
                 Locale.parse(code)
-            except (UnknownLocaleError, ValueError):
-                raise ValueError(f"'{code}' is not a language code babel knows (e.g. en, es)") from None
+            except (UnknownLocaleError, ValueError, TypeError):
+                raise ValueError(f"item {index + 1} is not a language code babel knows (e.g. en, es)") from None
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
         return value
@@ -168,8 +184,7 @@ class Settings(Frozen):
     def _web_address(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("expected a web address starting with https://")
+        value = web_address(value)
         return value if value.endswith("/") else value + "/"
 
     @property

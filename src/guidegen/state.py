@@ -28,6 +28,7 @@ from .profiles import ID_PATTERN
 from .seal import new_key, new_slug
 from .settings import SETTINGS_FILE
 from .theme import theme_fingerprint
+from .userfiles import read_bytes
 from .vocabulary import VOCABULARY_FILE
 
 FORMAT = 2
@@ -48,8 +49,9 @@ def digest(*parts: bytes | str) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """Hash of a file's bytes."""
-    return digest(path.read_bytes())
+    """Hash of a file's bytes; a folder, pipe, device or huge file is never read (loading reports it)."""
+    data, _ = read_bytes(path, (Path("/"),), str(path))
+    return digest(data if data is not None else b"\0unreadable")
 
 
 def shared_digest(root: Path, theme_dirs: tuple[Path, ...]) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInput, Problem, Problems, display_path
+from .schema import unknown
 from .settings import Settings
 from .yamlfile import YamlDocument, read_yaml
 
@@ -152,7 +153,9 @@ def load_vocabulary(root: Path, settings: Settings) -> Vocabulary:
         elif field not in TERM_FIELDS:
             expected = ", ".join(TERM_FIELDS)
             problems.add(
-                where, line, f"'{field}' is not a profile field that takes terms (expected one of: {expected})"
+                where,
+                line,
+                f"{unknown('field', field, TERM_FIELDS)}: a profile field that takes terms is one of: {expected}",
             )
         elif not isinstance(terms, dict) or not terms:
             problems.add(where, line, f"{field}: expected a mapping of terms to labels")
@@ -185,7 +188,7 @@ def _read_terms(
             if term_codes:
                 codes[(field, term)] = term_codes
         if not _TERM.match(term):
-            problems.add(where, line, f"{field}.{term}: a term is lowercase letters, digits and _")
+            problems.add(where, line, f"{field}: a term is lowercase letters, digits and _")
         elif term in seen:
             problems.add(
                 where, line, f"{field}.{term}: this term is already declared under '{seen[term]}'; terms must be unique"

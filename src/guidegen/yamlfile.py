@@ -3,11 +3,15 @@
 PyYAML follows YAML 1.1, where `no` is false, `1:20` is 80 and `012` is 10. A clinic writing
 `answer: no` or `time: 1:20` would get a guess, so these are refused with a clear message, as are
 duplicate keys and anchors/aliases (which make one value appear in several places).
+
+What a message may say is written down in docs/echo-policy.md: the file, the line, field names
+and what was expected; never a value, a key, a tag or a quoted character from the file.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +22,15 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from .errors import Problem, display_path
+from .userfiles import decode_text, read_bytes
 
 Key = tuple[str | int, ...]
 """Where a value sits in a document, e.g. ("people", 0, "phone")."""
 
 _AMBIGUOUS_BOOL = "tag:guidegen,2026:ambiguous-bool"
 _AMBIGUOUS_NUMBER = "tag:guidegen,2026:ambiguous-number"
+MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings: real files use five levels; 700 brackets must not crash."""
 
 
 class _Refused(Exception):
@@ -33,14 +40,23 @@ class _Refused(Exception):
 
 
 def _compose_node(self: Any, parent: Any, index: Any) -> Any:
-    """Composer.compose_node, refusing anchors and aliases."""
+    """Composer.compose_node, refusing anchors, aliases, explicit tags and deep nesting."""
     event = self.peek_event()
     line = event.start_mark.line + 1 if event.start_mark is not None else 1
     if isinstance(event, yaml.AliasEvent):
         raise _Refused(line, "aliases (*name) are not allowed: write the value out in full")
     if getattr(event, "anchor", None) is not None:
         raise _Refused(line, "anchors (&name) are not allowed: write each value out in full")
-    return Composer.compose_node(self, parent, index)
+    if getattr(event, "tag", None) is not None:
+        raise _Refused(line, "YAML tags (!!float, !!str, !name ...) are not allowed: write the value plainly")
+    depth = getattr(self, "_guidegen_depth", 0)
+    if depth >= MAX_DEPTH:
+        raise _Refused(line, f"lists and mappings are nested more than {MAX_DEPTH} deep here")
+    self._guidegen_depth = depth + 1
+    try:
+        return Composer.compose_node(self, parent, index)
+    finally:
+        self._guidegen_depth = depth
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -175,12 +191,23 @@ def parse_yaml(text: str, where: str, line_offset: int = 0) -> tuple[YamlDocumen
             and error.context_mark.line != error.problem_mark.line
         ):
             context += f" that starts on line {error.context_mark.line + 1 + line_offset}"
-        what = ": ".join(p for p in (context.strip(), error.problem) if p)
-        return None, [Problem(where, line, f"this is not valid YAML ({what})")]
-    except yaml.YAMLError:
-        return None, [Problem(where, None, "this is not valid YAML")]
+        what = ": ".join(p for p in (_unquoted(context), _unquoted(error.problem or "")) if p)
+        return None, [Problem(where, line, f"this is not valid YAML ({what})" if what else "this is not valid YAML")]
+    except yaml.reader.ReaderError as error:
+        line = text[: max(error.position, 0)].count("\n") + 1 + line_offset
+        return None, [Problem(where, line, "this is not valid YAML (a control character that YAML does not allow)")]
+    except (yaml.YAMLError, RecursionError):
+        return None, [Problem(where, 1 + line_offset, "this is not valid YAML")]
     finally:
         loader.dispose()
+
+
+_QUOTED = re.compile(r"""\s*(?:'[^']*'|"[^"]*")""")
+
+
+def _unquoted(message: str) -> str:
+    """A parser's message without what it quotes from the file (a character, a tag, a word)."""
+    return " ".join(_QUOTED.sub("", message).split())
 
 
 def _construct(loader: _StrictLoader, node: yaml.Node, key: Key, lines: dict[Key, int], offset: int) -> Any:
@@ -189,16 +216,13 @@ def _construct(loader: _StrictLoader, node: yaml.Node, key: Key, lines: dict[Key
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused(key_node.start_mark.line + 1, "a key must be a plain word")
-            name = loader.construct_object(key_node)
+            name = _scalar(loader, key_node)
             if not isinstance(name, str):
                 name = str(name)
             if name == "<<":
                 raise _Refused(key_node.start_mark.line + 1, "merge keys (<<) are not allowed")
             if name in result:
-                raise _Refused(
-                    key_node.start_mark.line + 1,
-                    f"'{name}' appears twice in the same mapping: keep one",
-                )
+                raise _Refused(key_node.start_mark.line + 1, "this key appears twice in the same mapping: keep one")
             lines[(*key, name)] = key_node.start_mark.line + 1 + offset
             result[name] = _construct(loader, value_node, (*key, name), lines, offset)
         return result
@@ -208,19 +232,31 @@ def _construct(loader: _StrictLoader, node: yaml.Node, key: Key, lines: dict[Key
             lines[(*key, index)] = item_node.start_mark.line + 1 + offset
             items.append(_construct(loader, item_node, (*key, index), lines, offset))
         return items
+    return _scalar(loader, node)
+
+
+def _scalar(loader: _StrictLoader, node: yaml.Node) -> Any:
     try:
         return loader.construct_object(node, deep=True)
-    except yaml.constructor.ConstructorError as error:
-        raise _Refused(node.start_mark.line + 1, f"this value cannot be read ({error.problem})") from None
+    except ValueError as error:  # 2026-02-30 matches the date pattern, then date() refuses it
+        line = node.start_mark.line + 1
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            raise _Refused(line, "this date does not exist (check the day and the month)") from None
+        raise _Refused(line, "this value cannot be read") from error
+    except (yaml.YAMLError, ArithmeticError, TypeError):
+        raise _Refused(node.start_mark.line + 1, "this value cannot be read") from None
 
 
-def read_yaml(path: Path, root: Path | None = None) -> tuple[YamlDocument | None, list[Problem]]:
-    """Read and parse a YAML file; problems name it relative to `root`."""
+def read_yaml(
+    path: Path, root: Path | None = None, *, roots: Iterable[Path] = ()
+) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read and parse a YAML file inside `root` (or `roots`); problems name it relative to `root`."""
     where = display_path(path, root)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [Problem(where, None, "this file is not UTF-8 text")]
-    except OSError as error:
-        return None, [Problem(where, None, f"cannot read this file ({error.strerror})")]
+    allowed = (*((root,) if root is not None else ()), *roots) or (path.parent,)
+    data, problem = read_bytes(path, allowed, where)
+    if data is None:
+        return None, [problem] if problem else []
+    text, problem = decode_text(data, where)
+    if text is None:
+        return None, [problem] if problem else []
     return parse_yaml(text, where)
