@@ -82,6 +82,7 @@ def render_print(
         "qr_code": qr_data_uri(url) if url and not safety_plan_only else None,
         "fit": fit,
         "safety_plan_only": safety_plan_only,
+        "left_out": (),
         **(extra or {}),
     }
     return str(env.get_template(PRINT_TEMPLATE).render(context))

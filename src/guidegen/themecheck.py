@@ -81,8 +81,8 @@ def trial_render_theme(theme: Theme, settings: Settings, root: Path) -> list[Pro
         guide = sample_guide(theme, settings, language)
         attempts = (
             functools.partial(render_web, guide, settings, env),
-            functools.partial(render_print, guide, settings, env),
-            functools.partial(render_print, guide, settings, env, fit=4, safety_plan_only=True),
+            functools.partial(render_print, guide, settings, env, {"left_out": guide.sections[0].modules}),
+            functools.partial(render_print, guide, settings, env, {"left_out": ()}, fit=4, safety_plan_only=True),
             functools.partial(_render_index, env, settings, theme, language),
         )
         for attempt in attempts:
@@ -96,8 +96,12 @@ def trial_render_theme(theme: Theme, settings: Settings, root: Path) -> list[Pro
 def _render_index(env: jinja2.Environment, settings: Settings, theme: Theme, language: str) -> str:
     """The staff index page (`build --index`), listing one sample guide."""
     template = env.get_template(INDEX_TEMPLATE)
-    guides = [{"id": "sample", "pdf": True}]
-    return template.render(settings=settings, t=theme.strings[language], lang=language, guides=guides, mark="")
+    link = "https://guides.example.org/sample/#k=sample"
+    guides = [{"id": "sample", "pdf": True, "web": True, "link": link, "local": "../site/sample/index.html"}]
+    strings = theme.strings[language]
+    return template.render(
+        settings=settings.in_language(language), t=strings, lang=language, guides=guides, site="../site", mark=""
+    )
 
 
 def _attempt(render: Callable[[], object], theme: Theme, root: Path) -> Problem | None:
