@@ -188,6 +188,24 @@ def bench_html(work: Path, profiles: int, modules: int) -> None:
     line(f"guides re-rendered after editing one module ({expected} select it)", str(len(report.built)), str(expected))
 
 
+def bench_privacy(work: Path, profiles: int, modules: int) -> None:
+    """What sealing costs: a full HTML build of private guides against open ones (same inputs)."""
+    print(f"Privacy: {profiles} profiles x {modules} modules, HTML, --jobs 2, sealed vs open (best of 3, interleaved)")
+    root = make_project(work / "privacy", profiles, modules)
+    settings = root / "guidegen.yaml"
+    plain = settings.read_text()
+    best = {"private": float("inf"), "open": float("inf")}
+    for _ in range(3):
+        for access in ("open", "private"):
+            settings.write_text(plain + f"web: {{access: {access}}}\n")
+            shutil.rmtree(root / "site", ignore_errors=True)
+            report, seconds = timed(build, root, pdf=False, jobs=2, force=True)
+            assert not report.problems and len(report.built) == profiles, report.problems[:3]
+            best[access] = min(best[access], seconds)
+    ratio = best["private"] / best["open"]
+    line("sealed / open HTML build", f"{ratio:.3f} ({best['private']:.1f} s, {best['open']:.1f} s)", "<= 1.10")
+
+
 def bench_pdf_overhead(work: Path) -> None:
     import weasyprint
 
@@ -388,14 +406,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller numbers for a first look")
     parser.add_argument("--budget", action="store_true", help="only the page budget of the example guides")
+    parser.add_argument("--privacy", action="store_true", help="only the cost of sealing private guides")
     args = parser.parse_args()
     if args.budget:
         bench_page_budget()
+        return
+    if args.privacy:
+        with tempfile.TemporaryDirectory(prefix="guidegen-bench-") as folder:
+            bench_privacy(Path(folder), 200 if args.quick else 1000, 60)
         return
     print(f"guidegen benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="guidegen-bench-") as folder:
         work = Path(folder)
         bench_html(work, 200 if args.quick else 1000, 60)
+        bench_privacy(work, 200 if args.quick else 1000, 60)
         bench_pdf_overhead(work)
         bench_page_budget()
         bench_parallel_and_naive(work)

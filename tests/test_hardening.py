@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cases import FIXTURES
+from conftest import folder_of, link_of
 from guidegen.yamlfile import parse_yaml
 
 
@@ -41,7 +42,7 @@ def test_an_impossible_date_in_a_profile_is_a_problem_with_its_line(mini: Path, 
     assert "profiles/r-bad.yaml:4: this date does not exist" in text
     assert "SECRET" not in text
     if command == "build":
-        assert (mini / "site" / "p-001" / "index.html").is_file()  # everyone else is still built
+        assert (folder_of(mini, "p-001") / "index.html").is_file()  # everyone else is still built
 
 
 @pytest.mark.parametrize("command", ["build", "check", "explain"])
@@ -96,7 +97,7 @@ def test_a_non_utf8_module_names_the_line_of_the_first_bad_byte(mini: Path, run)
     module = mini / "content" / "coping" / "cravings.md"
     module.write_bytes(module.read_bytes().replace(b"A craving usually", b"A cr\xe1ving usually"))
     result = run("check", "-C", mini)
-    assert "content/coping/cravings.md:12: this file is not UTF-8 text" in clean(result)
+    assert "content/coping/cravings.md:13: this file is not UTF-8 text" in clean(result)
 
 
 # 2. Echo policy ----------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def test_a_profile_linked_to_a_system_file_is_refused_unread(mini: Path, run, tm
     assert "profiles/r-bad.yaml: this file leads outside the project" in text
     assert "profiles/r-etc.yaml: this file leads outside the project" in text
     assert "SECRET" not in text and "root" not in text
-    assert (mini / "site" / "p-001" / "index.html").is_file()
+    assert (folder_of(mini, "p-001") / "index.html").is_file()
 
 
 def test_a_module_linked_outside_the_project_is_refused(mini: Path, run, tmp_path: Path) -> None:
@@ -259,20 +260,21 @@ def test_a_jinja_error_never_names_a_dict_key_from_the_profile(mini: Path, run) 
     text = clean(result)
     assert result.exit_code == 1
     assert (
-        "content/coping/cravings.md:27: undefined name in template (a name used in the template is not defined)" in text
+        "content/coping/cravings.md:28: undefined name in template (a name used in the template is not defined)" in text
     )
     assert "alcohol" not in text
 
 
 def test_a_jinja_error_keeps_names_from_the_template_code() -> None:
-    from guidegen.personalise import TemplateProblem, compile_template, make_environment, personalise
+    from guidegen.errors import InvalidInput
+    from guidegen.personalise import compile_template, make_environment, personalise
 
     env = make_environment(lambda terms: terms)
     source = "{{ person.people[0].nickname }}"
     template = compile_template(env, source, "m.md")
-    with pytest.raises(TemplateProblem) as raised:
-        personalise(template, [source], "m.md", {"people": [{"name": "Dana"}]})
-    assert "'dict object' has no attribute 'nickname'" in raised.value.message
+    with pytest.raises(InvalidInput) as raised:
+        personalise(template, source, "m.md", {"people": [{"name": "Dana"}]})
+    assert "'dict object' has no attribute 'nickname'" in raised.value.problems[0].message
 
 
 # 4. Limits on a module render ------------------------------------------------------------------------
@@ -307,7 +309,7 @@ def test_a_runaway_module_is_a_problem_in_build_and_check(mini: Path, run, body:
         result = run(*args, "-C", mini)
         text = clean(result)
         assert result.exit_code == 1
-        assert "content/coping/cravings.md:27: " in text and message in text
+        assert "content/coping/cravings.md:28: " in text and message in text
     assert not (mini / "site").exists()
 
 
@@ -317,7 +319,7 @@ def test_a_runaway_module_is_a_problem_in_the_preview(mini: Path) -> None:
     add_to_module(mini, RUNAWAY)
     preview = Preview(mini, mini / "preview-out", "p-001")
     preview.rebuild()
-    assert "content/coping/cravings.md:27: this module took longer than 2 s" in preview.problems
+    assert "content/coping/cravings.md:28: this module took longer than 2 s" in preview.problems
 
 
 # 5. Page templates: sandboxed and trial-rendered when the project loads --------------------------
@@ -462,7 +464,7 @@ def test_the_preview_removes_its_folder_on_sigterm_and_sighup(mini: Path, tmp_pa
             line = process.stdout.readline()
             assert "previewing at" in line
             previews = list(temp.glob("guidegen-preview-*"))
-            assert len(previews) == 1 and (previews[0] / "p-001" / "index.html").is_file()
+            assert len(previews) == 1 and (previews[0] / link_of(mini, "p-001").slug / "index.html").is_file()
             time.sleep(0.3)  # into the watch loop
             process.send_signal(getattr(signal, signal_name))
             _, errors = process.communicate(timeout=20)

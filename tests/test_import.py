@@ -107,7 +107,7 @@ def test_every_mapping(clinic: Path, run: Callable[..., Result], tmp_path: Path)
     assert written["conditions"] == ["depression", "anxiety"]
     assert written["therapies"] == ["buprenorphine", "methadone"]
     assert written["goals"] == [
-        {"text": "Walk every morning", "by": date(2026, 11, 30)},
+        {"text": "Walk every morning", "by": date(2026, 11, 30), "done": date(2026, 11, 20)},
         {"text": "Sleep seven hours", "by": date(2027, 2, 1)},
     ]
     assert written["care_team"] == [{"name": "Alex Kim", "role": "Counselor"}, {"name": "Dr. Lee"}]

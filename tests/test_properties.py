@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from cases import FIXTURES
 from guidegen.content import load_module_text, make_module_environment
 from guidegen.errors import InvalidInput, Problem
-from guidegen.personalise import TemplateProblem, compile_template, personalise
+from guidegen.personalise import compile_template, personalise
 from guidegen.profiles import Profile, load_profile
 from guidegen.settings import Settings, load_settings
 from guidegen.theme import load_theme
@@ -232,9 +232,10 @@ def test_any_module_body_renders_or_gives_clean_problems(body: str) -> None:
         env = make_module_environment(load_vocabulary(root, settings_), settings_)
         try:
             template = compile_template(env, body, "m.md")
-            personalise(template, body.split("\n"), "m.md", PERSON)
-        except TemplateProblem as problem:
-            assert MARK.lower() not in problem.message.lower(), problem.message
+            personalise(template, body, "m.md", PERSON)
+        except InvalidInput as error:
+            for problem in error.problems:
+                assert MARK.lower() not in problem.message.lower(), problem.message
 
 
 @given(front=documents(FRONT_FIELDS, {"title": "ZQXtitle", "summary": "ZQXsummary"}), body=bodies)

