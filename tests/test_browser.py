@@ -325,7 +325,7 @@ def test_worksheet_answers_survive_a_reload_and_stay_in_their_guide(site: Path, 
     # "Clear this worksheet" asks first, then puts back what the guide says.
     page = visit.open(url)
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator(f"#{first_id}").locator("xpath=ancestor::section[contains(@class,'worksheet')]").locator(
+    page.locator(f"#{first_id}").locator("xpath=ancestor::*[contains(@class,'worksheet')][1]").locator(
         ".ws-clear"
     ).click()
     assert page.locator(f"#{first_id}").input_value() == ""

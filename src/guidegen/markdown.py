@@ -199,7 +199,7 @@ class _GuideRenderer(RendererHTML):
         env["_field"] = 0
         heading_id = f"ws-{env['module']}-{number}"
         return (
-            f'<section class="worksheet" aria-labelledby="{heading_id}">'
+            f'<div class="worksheet" role="group" aria-labelledby="{heading_id}">'
             f'<h4 class="worksheet-title" id="{heading_id}">{html.escape(title)}</h4>\n'
         )
 
@@ -234,7 +234,7 @@ class _GuideRenderer(RendererHTML):
                         else self.container_open(tokens, idx, env, name)
                     )
                 else:
-                    out.append("</section>\n" if name == "worksheet" else "</aside>\n")
+                    out.append("</div>\n" if name == "worksheet" else "</aside>\n")
             elif token.meta.get("worksheet") is True:
                 out.append('<div class="ws-fields">\n' if token.nesting == 1 else "</div>\n")
             elif kind == "list_item_open" and "field" in token.meta:

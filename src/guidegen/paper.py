@@ -378,7 +378,7 @@ def _block(node: _Node, width: float, m: PrintMetrics) -> _Block:
     if tag == "aside" or "callout" in classes:
         inner = _container(node, width - 10.0 - 3 * PT, m)
         return _Block(4.0, 3.0 + inner.height, 4.0)
-    if tag == "section" and "worksheet" in classes:
+    if "worksheet" in classes:
         inner = _container(node, width - 12.0 - 2 * PT, m)
         return _Block(5.0, 6.0 + 2 * PT + inner.height, 5.0)
     if "ws-field" in classes:
@@ -550,10 +550,15 @@ def paper_choice(project: Project, loaded: LoadedProfile) -> PaperChoice:
 
     Takes a few seconds (the guide is laid out); nothing is written."""
     from .guide import make_guide
+    from .pages import guide_link
     from .pdf import lay_out_guide
+    from .state import ProjectState
     from .theme import TEMPLATES_DIR
 
-    guide = make_guide(project, loaded.profile)
+    settings = project.settings
+    link = ProjectState(project.root).links_for([loaded.profile.id])[loaded.profile.id]
+    key = link.key if settings.web.access == "private" else None
+    guide = dataclasses.replace(make_guide(project, loaded.profile), link=guide_link(settings, link.slug, key))
     budget = budget_for(guide, project.modules, project.settings)
     source = print_source(guide, project.settings, project.pages)
     laid_out = lay_out_guide(source, project.theme, project.root / TEMPLATES_DIR, budget)
