@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import REPO, copy_project, pdf_of
+from conftest import REPO, copy_project, link_of, pdf_of
 from guidegen.cli import main
 from guidegen.guide import Guide, make_guide
 from guidegen.project import load_project, valid_profiles
