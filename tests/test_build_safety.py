@@ -100,3 +100,9 @@ def test_a_yml_profile_is_found_by_every_command(mini: Path, run: Callable[..., 
     assert run("explain", "p-002", "-C", mini).exit_code == 0
     assert run("link", "p-002", "-C", mini).exit_code == 0
     assert run("new", "profile", "p-002", "-C", mini).exit_code == 2
+
+
+def test_a_name_typed_where_an_id_goes_is_never_repeated(mini: Path, run: Callable[..., Result]) -> None:
+    for command in (["explain", "Robin Alvarez"], ["build", "Robin Alvarez"], ["new", "profile", "Robin Alvarez"]):
+        result = run(*command, "-C", mini)
+        assert result.exit_code == 2 and "Robin" not in result.output, command

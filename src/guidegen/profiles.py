@@ -214,10 +214,11 @@ def profile_paths(root: Path) -> list[Path]:
 
 
 def check_id(profile_id: str) -> str:
-    """A profile id from the command line, or a usage error that does not repeat it when it is odd."""
-    if id_problem(profile_id):
-        shown = f"'{profile_id}'" if len(profile_id) <= 64 and profile_id.isprintable() else "this"
-        raise UsageError(f"{shown} is not a profile id: lowercase letters, digits and - (never the person's name)")
+    """A profile id from the command line, or a usage error. The error never repeats what was
+    typed: a mistyped id is often the person's name."""
+    problem = id_problem(profile_id)
+    if problem:
+        raise UsageError(f"that is not a profile id: {problem} (never the person's name)")
     return profile_id
 
 
