@@ -6,6 +6,7 @@ import base64
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,28 @@ def opened(page: str, key: str) -> str:
 def pdf_of(root: Path, guide_id: str) -> Path:
     """A person's print guide for staff: print/<id>.pdf."""
     return root / "print" / f"{guide_id}.pdf"
+
+
+def _at_size(size: float, obj: dict) -> bool:
+    return obj.get("object_type") != "char" or abs(obj["size"] - size) < 0.5
+
+
+def more_list(pdf: Path, first_page: int) -> list[str]:
+    """The titles listed on "More in your web guide" (from page `first_page`, 1-based, to the end),
+    read column by column: each title in one line, whatever its wrapping."""
+    import pdfplumber
+
+    titles: list[str] = []
+    with pdfplumber.open(pdf) as document:
+        for page in document.pages[first_page - 1 :]:
+            bullets = [char for char in page.chars if char["text"] == "•"]
+            if not bullets:
+                continue
+            size = bullets[0]["size"]  # the list's type size: leaves out the footer and the QR caption
+            body = page.filter(partial(_at_size, size))
+            starts = sorted({round(char["x0"]) for char in bullets})
+            edges = [0.0, *(float(x) - 1.0 for x in starts[1:]), float(page.width)]
+            for left, right in zip(edges, edges[1:], strict=False):
+                text = body.crop((left, 0, right, page.height)).extract_text()
+                titles.extend(" ".join(item.split()) for item in text.split("•")[1:])
+    return titles

@@ -6,6 +6,7 @@ page lists exactly the modules left out, `print: full` prints them all, and a sm
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -14,9 +15,11 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import REPO, copy_project, link_of, pdf_of
+from conftest import REPO, copy_project, link_of, more_list, pdf_of
 from guidegen.cli import main
 from guidegen.guide import Guide, make_guide
+from guidegen.paper import budget_for, print_source, skeleton_for
+from guidegen.pdf import LaidOut, lay_out, lay_out_guide, measure_guide
 from guidegen.project import load_project, valid_profiles
 
 pytestmark = pytest.mark.pdf
@@ -82,9 +85,9 @@ class Printed:
         return None
 
     @cached_property
-    def more_lines(self) -> set[str]:
-        """Each line of the last two pages."""
-        return {one_line(line) for page in self.reader.pages[-2:] for line in page.extract_text().splitlines()}
+    def listed(self) -> list[str]:
+        """The titles listed on "More in your web guide", in order."""
+        return [] if self.more_start is None else more_list(pdf_of(self.root, self.id), self.more_start)
 
     @property
     def titles(self) -> list[str]:
@@ -154,13 +157,56 @@ def test_every_example_guide_fits_the_budget_in_every_format(letter, a4) -> None
     guides = [built for built in budgeted(letter, a4) if built.id != "r-0142-all"]
     assert len(guides) == len(list((REPO / "profiles").glob("*.yaml"))) + 6
     pages = {built.id: built.pages for built in guides}
-    # Over the budget only where the priority 1 (safety) modules alone do not fit: then nothing else is printed.
-    over = {built.id: built.pages for built in guides if built.pages > 24 and set(built.on_paper) != built.essential}
-    assert over == {}, over
-    assert sum(count <= 24 for count in pages.values()) >= len(pages) - 1, pages
-    assert all(count >= 19 for count in pages.values()), f"the budget is used, not left half empty: {pages}"
+    assert all(count <= 24 for count in pages.values()), pages
+    assert all(count >= 20 for count in pages.values()), f"the budget is used, not left half empty: {pages}"
     large = letter["r-0142-large"]
     assert len(large.on_paper) < len(letter["r-0142"].on_paper), "large print gets fewer modules"
+
+
+def example_layouts(root: Path, ids: Collection[str] = ()) -> dict[str, LaidOut]:
+    project = load_project(root)
+    laid_out = {}
+    for loaded in valid_profiles(project, tuple(ids)):
+        guide = make_guide(project, loaded.profile)
+        budget = budget_for(guide, project.modules, project.settings)
+        source = print_source(guide, project.settings, project.pages)
+        laid_out[loaded.profile.id] = lay_out_guide(source, project.theme, root / "templates", budget)
+    return laid_out
+
+
+def test_example_guides_are_laid_out_once_or_twice() -> None:
+    """The modules are chosen from estimates before the guide is laid out; the layout is measured
+    and nearly always holds (today: every example guide is laid out once)."""
+    laid_out = example_layouts(REPO)
+    layouts = {key: result.layouts for key, result in laid_out.items()}
+    assert all(count <= 2 for count in layouts.values()), layouts
+    assert sum(count == 1 for count in layouts.values()) >= len(layouts) - 2, layouts
+    assert all(len(result.document.pages) <= 24 for result in laid_out.values())
+    assert laid_out["r-0533"].probes >= 1, "its long safety plan is set tighter before the guide is laid out"
+
+
+def test_the_estimate_of_the_parts_always_printed_matches_their_layout(letter) -> None:
+    """What the budget counts on before any layout (cover, contents, My plan, My progress, the
+    safety plan, contacts and the More page), against the same parts measured on a layout."""
+    root = letter["r-0142"].root
+    project = load_project(root)
+    for loaded in valid_profiles(project):
+        guide = make_guide(project, loaded.profile)
+        budget = budget_for(guide, project.modules, project.settings)
+        if budget is None:
+            continue
+        source = print_source(guide, project.settings, project.pages)
+        estimate = skeleton_for(budget, source)
+        document = lay_out(source(0, printed=()), project.theme, root / "templates", {})
+        measured, _ = measure_guide(document, budget.candidates, (), estimate)
+        key = loaded.profile.id
+        assert (estimate.before, estimate.recto) == (measured.before, measured.recto), key
+        if estimate.plan_fits and estimate.recto:
+            assert estimate.after == measured.after, key
+        assert abs(estimate.contents - measured.contents) < 8.0, (key, estimate.contents, measured.contents)
+        assert abs(estimate.more - measured.more) < 8.0, (key, estimate.more, measured.more)
+        items = sum(estimate.more_items.values()), sum(measured.more_items.values())
+        assert abs(items[0] - items[1]) < 0.05 * items[1], (key, items)
 
 
 def test_priority_1_modules_are_always_on_paper(letter, a4, small) -> None:
@@ -186,11 +232,7 @@ def test_the_more_page_lists_exactly_the_modules_left_out(letter, a4) -> None:
         left_out = [title for title in built.titles if title not in printed]
         assert left_out, built.id
         assert [title for title in built.titles if title in printed] == built.on_paper, "guide order kept"
-        listed = built.more_page
-        for title in left_out:
-            assert one_line(title) in listed, (built.id, title)
-        for title in printed:
-            assert one_line(title) not in built.more_lines, (built.id, title)
+        assert built.listed == [one_line(title) for title in left_out], built.id
         contents = one_line(" ".join(page.extract_text() for page in built.reader.pages[1:3]))
         heading = MORE[0] if built.guide.language == "en" else MORE[1]
         assert re.search(rf"{heading}[ .]*{built.more_start}\b", contents), built.id

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guidegen import paper
+from guidegen import heights, paper
 from guidegen.guide import make_guide
 from guidegen.paper import Candidates, Skeleton, choose_printed, pages_needed, rank_modules
 from guidegen.project import load_project
@@ -134,3 +134,35 @@ def test_after_an_overshoot_the_lowest_ranked_modules_go_first_and_essentials_st
     # "fourth" alone does not do it (the blank before the safety plan and the More page come back)
     assert paper.drop_to_fit(printed, modules, SKELETON, 11, 1) == {"essential", "second"}
     assert paper.drop_to_fit({"essential"}, modules, SKELETON, 4, 0) == {"essential"}
+
+
+def test_more_modules_are_added_after_those_already_chosen_in_rank_order() -> None:
+    """After a first layout left pages unused: the modules already printed stay, and the next
+    in rank that fit are added."""
+    modules = candidates({"first": 150.0, "second": 700.0, "third": 100.0, "fourth": 100.0})
+    assert choose_printed(modules, SKELETON, 11, start={"second"}) == {"second"}  # 12 pages with "second" alone
+    assert choose_printed(modules, SKELETON, 12, start={"second"}) == {"second", "first"}
+    assert choose_printed(modules, SKELETON, 14, start={"second"}) == {"second", "first", "third", "fourth"}
+
+
+def test_the_parts_always_printed_are_estimated_from_their_html() -> None:
+    """The estimate of the pages before the modules, the safety plan and its blank back, the
+    contacts page, and the lines of the "More in your web guide" list (two columns)."""
+    m = paper.print_metrics((), "letter")
+    items = "".join(f'<li id="more-m-m{n}">Module number {n}</li>' for n in range(40))
+    long_plan = "".join(f"<li>Reason {n}</li>" for n in range(60))
+    html = f"""<section class="cover"><h1>Guide</h1></section>
+    <aside class="crisis-box crisis-box-first"><h2 id="first-crisis-title">Help right now</h2><p>Call.</p></aside>
+    <nav id="toc"><h2>Contents</h2><ol><li class="toc-part"><a href="#my-plan">My plan</a></li></ol></nav>
+    <section id="my-plan" class="plan"><h2 id="my-plan-title">My plan</h2><ul class="plan-list">{long_plan}</ul></section>
+    <section id="safety-plan" class="safety-plan"><div class="sp-card"><div class="sp-head"><h2>My safety plan</h2></div></div></section>
+    <div class="back-page"><section id="contacts" class="contacts"><h2>Contacts</h2><p>Clinic</p></section></div>
+    <section id="more-web" class="more-web"><h2>More</h2><ul class="more-list">{items}</ul></section>"""
+    parts = heights.estimate_parts(html, m)
+    skeleton = paper.estimated_skeleton(parts, m)
+    # 60 list lines of 6.35 mm (plus 1 mm each) take two pages: cover + 2
+    assert parts.front == (2,) and skeleton.before == 3
+    assert skeleton.recto and skeleton.after == 3 and parts.safety_plan_fits
+    assert len(skeleton.more_items) == 40
+    assert sum(skeleton.more_items.values()) == pytest.approx(40 * (12 * 1.5 * paper.PT + 1.0) / 2)
+    assert 20.0 < parts.contents < 60.0

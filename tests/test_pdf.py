@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, IndirectObject, NumberObject, StreamObject
 
-from conftest import copy_project, folder_of, link_of, pdf_of
+from conftest import copy_project, folder_of, link_of, more_list, pdf_of
 from guidegen import build as build_module
 from guidegen.cli import main
 from guidegen.guide import Guide, make_guide
@@ -149,9 +149,9 @@ class Built:
         """The guide as printed: the modules that the last page, "More in your web guide", does not
         list (the page budget left those out; tests/test_budget.py checks the choice itself)."""
         last = one_line(self.pages[-1])
-        listed = last if last.startswith(("More in your web guide", "Más en tu guía web")) else ""
-        listed = "\n".join(one_line(line) for line in self.pages[-1].splitlines()) if listed else ""
-        kept = {m.id for s in self.guide.sections for m in s.modules if one_line(m.title) not in listed.split("\n")}
+        more = last.startswith(("More in your web guide", "Más en tu guía web"))
+        listed = more_list(pdf_of(self.root, self.id), len(self.pages)) if more else []
+        kept = {m.id for s in self.guide.sections for m in s.modules if one_line(m.title) not in listed}
         return printed_guide(self.guide, kept)[0]
 
     @cached_property

@@ -4,11 +4,12 @@ The web guide holds every selected module; the printed guide holds as many as fi
 `print.pages` pages (settings), most relevant first (`rank_modules`). Priority 1 modules are
 always printed. Whether a module fits is decided in two steps:
 
-- `candidates_for` estimates each module's height on paper from its HTML and the print CSS's
-  measures (font advance widths, line heights, margins): pure Python, a few milliseconds;
-- `choose_printed` fills the budget in rank order, using the page counts that pdf.py measured on
-  a layout of the parts that are always printed (`Skeleton`), and measured module heights once
-  the guide has been laid out.
+- before any layout, from estimates (heights.py, pure Python, milliseconds): each module's height
+  (`candidates_for`) and the pages of the parts always printed (`skeleton_for`); `choose_printed`
+  fills the budget in rank order;
+- after pdf.py has laid the guide out, from what it measured on that layout (`Skeleton` and the
+  modules' heights as laid out): `drop_to_fit` when it came out over the budget, `choose_printed`
+  again when it left pages unused.
 
 pdf.py lays the guide out and checks the real page count; this module only decides.
 """
@@ -16,14 +17,12 @@ pdf.py lays the guide out and checks the real page count; this module only decid
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .heights import PT, Parts, PrintMetrics, estimate_parts, module_height, print_metrics, text_lines
 from .rules import AllOf, AnyOf, LatestBand, Match, Not, Rule, holds
 
 if TYPE_CHECKING:
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 PRIORITY_WORDS = {1: "essential", 2: "default", 3: "extra"}
-PT = 25.4 / 72
-"""Millimetres per point."""
 FILL = 0.90
 """Share of a page's height that estimated module heights are counted on: the rest goes to page
 breaks that keep headings, tips, worksheet questions and list items whole, and to what the
@@ -74,12 +71,13 @@ def rank_reason(module: Module, person: Profile) -> str:
     return f"priority {module.priority} ({PRIORITY_WORDS.get(module.priority, '?')}), {situation}"
 
 
-# What pdf.py measures, and the page count it implies -------------------------------------------
+# The parts always printed, and the page count they imply -------------------------------------------
 
 
 @dataclass(frozen=True)
 class Skeleton:
-    """The parts of a printed guide that are always there, measured on a layout without modules.
+    """The parts of a printed guide that are always there: estimated before the guide is laid out
+    (`estimated_skeleton`), then measured on its layout (pdf.measure_guide).
 
     Heights are in millimetres; a flow starts on a new page and is `page_height` tall per page."""
 
@@ -96,7 +94,12 @@ class Skeleton:
     more: float
     """The "More in your web guide" page without its list."""
     more_items: Mapping[str, float] = field(default_factory=dict)
-    """Each module's line on that page's list."""
+    """Each module's share of that page's list (its line over the list's columns)."""
+    more_columns: int = 1
+    """Columns of that list."""
+    plan_fits: bool = True
+    """Whether the safety plan is expected to fit on its page at the roomiest fit level (an
+    estimate: the layout tells)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,34 @@ class Budget:
 
     pages: int
     candidates: Candidates
+    metrics: PrintMetrics
+    """The print CSS's measures for this person's format and paper."""
+
+
+def estimated_skeleton(parts: Parts, m: PrintMetrics) -> Skeleton:
+    """The parts always printed as pages, from their estimated heights (before any layout)."""
+    page = m.page
+    before = 1 + sum(parts.front)  # the cover, then each part
+    if not parts.safety_plan:
+        before, after = before + _pages(parts.back, page), 0
+    else:
+        after = 2 + _pages(parts.back, page)  # the safety plan, its blank back, the back page
+    return Skeleton(
+        page,
+        before,
+        after,
+        parts.safety_plan,
+        parts.contents,
+        parts.more,
+        parts.more_items,
+        m.more_columns,
+        parts.safety_plan_fits,
+    )
+
+
+def skeleton_for(budget: Budget, print_html: PrintHTML) -> Skeleton:
+    """The estimated skeleton of the guide that `print_html` makes."""
+    return estimated_skeleton(estimate_parts(print_html(0, printed=()), budget.metrics), budget.metrics)
 
 
 def pages_needed(printed: Collection[str], candidates: Candidates, skeleton: Skeleton) -> int:
@@ -153,9 +184,12 @@ def _pages(height: float, page: float) -> int:
     return max(1, math.ceil(height / page - 1e-6))
 
 
-def choose_printed(candidates: Candidates, skeleton: Skeleton, budget: int) -> frozenset[str]:
-    """The modules to print: every essential one, then each next in rank that still fits."""
-    printed = set(candidates.essential)
+def choose_printed(
+    candidates: Candidates, skeleton: Skeleton, budget: int, start: Collection[str] = ()
+) -> frozenset[str]:
+    """The modules to print: every essential one (and those in `start`), then each next in rank
+    that still fits."""
+    printed = set(candidates.essential) | set(start)
     for module_id in candidates.ranked:
         if module_id not in printed and pages_needed(printed | {module_id}, candidates, skeleton) <= budget:
             printed.add(module_id)
@@ -179,282 +213,6 @@ def drop_to_fit(
         if droppable:
             kept.remove(droppable[-1])
     return frozenset(kept)
-
-
-# Estimating heights from the HTML -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PrintMetrics:
-    """The measures of print.css for one person's format and paper, in mm and pt."""
-
-    size: float
-    """Body text, pt."""
-    leading: float
-    """Line height as a multiple of the size."""
-    tracking: float
-    """Letter spacing, em."""
-    width: float
-    """Width of the page area, mm."""
-    measure: float
-    """Longest line of a paragraph or list item, mm."""
-    rule: float
-    """Worksheet line pitch, mm."""
-    paragraph_gap: float
-    heading: Mapping[str, float]
-    """Heading sizes by tag (h2 is a section title), pt."""
-    summary: float
-    toc: float
-    """Contents text, pt."""
-    toc_leading: float
-
-
-def print_metrics(formats: Collection[str], paper: str) -> PrintMetrics:
-    """print.css and print.html, in numbers (keep in step with them)."""
-    large = "large_print" in formats
-    dyslexia = "dyslexia_friendly" in formats
-    width = (210.0 if paper == "a4" else 215.9) - (50.0 if large else 40.0)
-    leading = 1.8 if dyslexia else 1.6 if large else 1.5
-    return PrintMetrics(
-        size=17.0 if large else 12.0,
-        leading=leading,
-        tracking=0.035 if dyslexia else 0.0,
-        width=width,
-        measure=min(width, 150.0) if dyslexia else width,
-        rule=12.0 if large else 9.0,
-        paragraph_gap=4.5 if dyslexia else 3.0,
-        heading={
-            "h2": 28.0 if large else 24.0,
-            "h3": 22.0 if large else 17.0,
-            "h4": 19.0 if large else 13.0,
-            "h5": 17.0 if large else 12.0,
-            "h6": 17.0 if large else 12.0,
-            "worksheet": 19.0 if large else 14.0,
-        },
-        summary=17.0 if large else 12.5,
-        toc=17.0 if large else 11.5,
-        toc_leading=1.5 if large else 1.35,
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def _advances(font: Path) -> tuple[dict[int, float], float]:
-    """Advance width of each character in em, and the width of characters the font lacks."""
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # WeasyPrint's own dependency
-
-    with TTFont(font, lazy=True) as ttf:
-        scale = 1.0 / ttf["head"].unitsPerEm
-        metrics = ttf["hmtx"].metrics
-        widths = {char: metrics[name][0] * scale for char, name in ttf.getBestCmap().items()}
-    return widths, widths.get(ord("n"), 0.55)
-
-
-def _fonts() -> tuple[Path, Path]:
-    from .theme import font_dir
-
-    folder = font_dir()
-    return folder / "AtkinsonHyperlegible-Regular.ttf", folder / "AtkinsonHyperlegible-Bold.ttf"
-
-
-def text_lines(text: str, size: float, width: float, metrics: PrintMetrics, *, bold: bool = False) -> int:
-    """How many lines `text` takes at `size` pt in a column `width` mm wide (greedy wrapping)."""
-    widths, fallback = _advances(_fonts()[1 if bold else 0])
-    em = size * PT
-    track = metrics.tracking
-    space = (widths.get(32, 0.25) + track) * em
-    lines, used = 0, 0.0
-    for paragraph in text.split("\n"):
-        words = paragraph.split()
-        if not words:
-            continue
-        lines += 1
-        used = -space
-        for word in words:
-            length = sum(widths.get(ord(c), fallback) + track for c in word) * em
-            if used + space + length > width and used > 0:
-                lines += 1
-                used = length
-            else:
-                used += space + length
-    return lines
-
-
-@dataclass
-class _Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[_Node | str] = field(default_factory=list)
-
-    @property
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-    def text(self) -> str:
-        parts: list[str] = []
-        for child in self.children:
-            if isinstance(child, str):
-                parts.append(child)
-            elif child.tag == "br":
-                parts.append("\n")
-            else:
-                parts.append(child.text())
-        return "".join(parts)
-
-
-class _TreeBuilder(HTMLParser):
-    VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "wbr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = _Node("root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = _Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in self.VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def _parse(html: str) -> _Node:
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
-
-
-_INLINE = frozenset(
-    {"a", "strong", "b", "em", "i", "span", "code", "br", "small", "sub", "sup", "abbr", "mark", "label"}
-)
-
-
-@dataclass(frozen=True)
-class _Block:
-    top: float
-    height: float
-    bottom: float
-
-
-def _stack(blocks: Iterable[_Block]) -> _Block:
-    """Blocks one under the other, adjacent margins collapsed."""
-    items = list(blocks)
-    if not items:
-        return _Block(0.0, 0.0, 0.0)
-    height = sum(b.height for b in items)
-    height += sum(max(a.bottom, b.top) for a, b in zip(items, items[1:], strict=False))
-    return _Block(items[0].top, height, items[-1].bottom)
-
-
-def _lines_block(text: str, size: float, leading: float, width: float, m: PrintMetrics, bold: bool = False) -> float:
-    return text_lines(text, size, width, m, bold=bold) * size * leading * PT
-
-
-def _block(node: _Node, width: float, m: PrintMetrics) -> _Block:
-    tag, classes = node.tag, node.classes
-    body = m.size * m.leading * PT
-    if tag in ("h2", "h3", "h4", "h5", "h6"):
-        size = m.heading["worksheet"] if "worksheet-title" in classes else m.heading[tag]
-        height = _lines_block(node.text(), size, 1.25, width, m, bold=True)
-        if "worksheet-title" in classes:
-            return _Block(1.0, height, 2.0)
-        return {"h4": _Block(5.0, height, 1.5), "h3": _Block(7.0, height, 2.0)}.get(tag, _Block(4.0, height, 1.0))
-    if tag == "p":
-        bold = "callout-title" in classes
-        height = _lines_block(node.text(), m.size, m.leading, min(width, m.measure), m, bold)
-        return _Block(0.0, height, 1.0 if bold else m.paragraph_gap)
-    if tag in ("ul", "ol"):
-        items = [_item(child, width - 6.0, m) for child in node.children if isinstance(child, _Node)]
-        inner = _stack(items)
-        return _Block(0.0, inner.height + inner.top, 3.0)
-    if tag == "aside" or "callout" in classes:
-        inner = _container(node, width - 10.0 - 3 * PT, m)
-        return _Block(4.0, 3.0 + inner.height, 4.0)
-    if "worksheet" in classes:
-        inner = _container(node, width - 12.0 - 2 * PT, m)
-        return _Block(5.0, 6.0 + 2 * PT + inner.height, 5.0)
-    if "ws-field" in classes:
-        return _field_block(node, width, m)
-    if tag == "table":
-        return _table_block(node, width, m, body)
-    if tag == "blockquote":
-        inner = _container(node, width - 20.0, m)
-        return _Block(max(4.0, inner.top), inner.height, max(4.0, inner.bottom))
-    if tag in ("hr", "br", "textarea"):
-        return _Block(0.0, 0.0, 0.0)
-    return _container(node, width, m)
-
-
-def _field_block(node: _Node, width: float, m: PrintMetrics) -> _Block:
-    """A worksheet field: its label, then its ruled lines (or its pre-filled text, if longer)."""
-    label = next((c for c in node.children if isinstance(c, _Node) and c.tag == "label"), None)
-    area = next((c for c in node.children if isinstance(c, _Node) and c.tag == "textarea"), None)
-    height = _lines_block(label.text(), m.size, m.leading, width, m, bold=True) + 1.0 if label else 0.0
-    if area is not None:
-        rows = int(area.attrs.get("rows", "3") or 3)
-        filled = text_lines(area.text(), m.size, width, m) if area.text().strip() else 0
-        height += max(rows, filled) * m.rule
-    return _Block(3.0, height, 0.0)
-
-
-def _table_block(node: _Node, width: float, m: PrintMetrics, body: float) -> _Block:
-    """A table: each row as tall as its tallest cell."""
-    height = 0.0
-    for row in (c for c in _descendants(node) if c.tag == "tr"):
-        cells = [c for c in row.children if isinstance(c, _Node) and c.tag in ("td", "th")]
-        cell_width = width / max(1, len(cells)) - 4.0
-        tallest = max((_lines_block(c.text(), m.size, m.leading, cell_width, m) for c in cells), default=body)
-        height += tallest + 3.0
-    return _Block(0.0, height, 4.0)
-
-
-def _descendants(node: _Node) -> Iterable[_Node]:
-    for child in node.children:
-        if isinstance(child, _Node):
-            yield child
-            yield from _descendants(child)
-
-
-def _item(node: _Node, width: float, m: PrintMetrics) -> _Block:
-    """A list item: its own text, then any nested blocks."""
-    inline = "".join(
-        c if isinstance(c, str) else c.text() for c in node.children if isinstance(c, str) or c.tag in _INLINE
-    )
-    height = _lines_block(inline, m.size, m.leading, min(width, m.measure), m) if inline.strip() else 0.0
-    nested = _stack(_block(c, width, m) for c in node.children if isinstance(c, _Node) and c.tag not in _INLINE)
-    return _Block(0.0, height + nested.height + (nested.top if height else 0.0), 1.0)
-
-
-def _container(node: _Node, width: float, m: PrintMetrics) -> _Block:
-    blocks: list[_Block] = []
-    loose: list[str] = []
-    for child in node.children:
-        if isinstance(child, str) or child.tag in _INLINE:
-            loose.append(child if isinstance(child, str) else child.text())
-            continue
-        if "".join(loose).strip():
-            blocks.append(_Block(0.0, _lines_block("".join(loose), m.size, m.leading, width, m), 0.0))
-        loose = []
-        blocks.append(_block(child, width, m))
-    if "".join(loose).strip():
-        blocks.append(_Block(0.0, _lines_block("".join(loose), m.size, m.leading, width, m), 0.0))
-    return _stack(blocks)
-
-
-def module_height(module: GuideModule, m: PrintMetrics) -> float:
-    """A module's height on paper (mm): title, summary and body, with the space above it."""
-    title = _lines_block(module.title, m.heading["h3"], 1.25, m.width, m, bold=True) + 3.0 + PT
-    summary = _lines_block(module.summary, m.summary, m.leading, m.width, m)
-    body = _container(_parse(str(module.html)), m.width, m)
-    return 10.0 + title + 1.5 + summary + max(m.paragraph_gap, body.top) + body.height + body.bottom
 
 
 def candidates_for(guide: Guide, ranked: Sequence[Module], paper: str) -> Candidates:
@@ -498,7 +256,8 @@ def budget_for(guide: Guide, modules: Sequence[Module], settings: Settings) -> B
         return None
     shown = {module.id for section in guide.sections for module in section.modules}
     ranked = rank_modules(guide.person, [module for module in modules if module.id in shown])
-    return Budget(settings.print.pages, candidates_for(guide, ranked, settings.paper))
+    metrics = print_metrics(guide.person.format, settings.paper)
+    return Budget(settings.print.pages, candidates_for(guide, ranked, settings.paper), metrics)
 
 
 class PrintHTML(Protocol):

@@ -23,7 +23,7 @@ import hashlib
 import io
 import mimetypes
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import GuidegenError
-from .paper import Budget, PrintHTML, Skeleton, choose_printed, drop_to_fit, pages_needed
+from .paper import Budget, Candidates, PrintHTML, Skeleton, choose_printed, drop_to_fit, pages_needed, skeleton_for
 from .theme import Theme
 
 VIRTUAL_PAGE = "_print_/page.html"
@@ -52,6 +52,9 @@ PX_MM = 25.4 / 96
 """Millimetres per CSS pixel."""
 MORE_PAGE = "more-web"
 """The last page that lists the modules left out of the printed guide."""
+ROOM = 2
+"""Unused pages after the first layout of a guide that make it worth a second one with more
+modules (one page unused is the price of laying most guides out once)."""
 MM = 72 / 25.4
 """PDF points per millimetre."""
 RULE_MM = 0.5
@@ -109,8 +112,7 @@ class LaidOut:
     printed: frozenset[str] | None
     """The modules on paper (None: every module)."""
     layouts: int
-    """Whole-guide layouts made (the measure of the parts always printed counts as one; it is
-    also the first try at fitting the safety plan on its page)."""
+    """Whole-guide layouts made (1 for most guides, see `lay_out_guide`)."""
     probes: int
     """Layouts of the safety plan page alone (one page each)."""
 
@@ -150,12 +152,16 @@ def lay_out_guide(
 ) -> LaidOut:
     """The guide's pages: with a budget, as many modules as fit in it, most relevant first.
 
-    Two layouts per guide: the parts that are always printed (cover, contents, My plan, the
-    safety plan, the back page and the "More in your web guide" page listing every module),
-    measured to know how many pages they take and how much room is left; then the guide with the
-    modules paper.py chose from their estimated heights. Only when that comes out longer than
-    the budget is it laid out again, each time with the measured heights and fewer modules.
-    Priority 1 modules are always printed, even when they alone overrun the budget.
+    One layout for most guides: paper.py chooses the modules from estimated heights of the
+    modules and of the parts always printed, and the guide is laid out. That layout is then
+    measured (each part and each module as laid out), and a second layout follows only when
+    - the guide came out over its budget: the lowest-ranked modules are left out, counted
+      with the measured heights;
+    - the safety plan took more than one page: it is set tighter (`fit_level`);
+    - the estimate was off the other way, leaving ROOM pages or more unused: modules are added
+      (and when that comes out over the budget, the first layout is kept).
+    Only a guide still over its budget after that is laid out again, each time with fewer
+    modules. Priority 1 modules are always printed, even when they alone overrun the budget.
     """
     cache: dict[str, Any] = {}
     if not callable(print_html):
@@ -164,33 +170,85 @@ def lay_out_guide(
         fit, probes = fit_level(print_html, theme, project_templates, cache)
         html = print_html(fit)
         return LaidOut(lay_out(html, theme, project_templates, cache), html, None, 1, probes)
-    candidates = budget.candidates
-    # The parts always printed are measured with the roomiest safety plan: when it fits on its
-    # page (most plans do), that layout was also the first try of the fit levels.
-    parts = lay_out(print_html(0, printed=()), theme, project_templates, cache)
-    plan_pages = pages_holding(parts, ONE_PAGE_SECTION)
-    fit, probes = (0, 0) if plan_pages <= 1 else fit_level(print_html, theme, project_templates, cache, start=1)
-    skeleton = measure_skeleton(parts)
-    if plan_pages > 1:  # once fitted, the plan takes one page and its blank back, not this many
-        skeleton = replace(skeleton, after=skeleton.after - (plan_pages + plan_pages % 2 - 2))
-    printed = choose_printed(candidates, skeleton, budget.pages)
-    layouts = 1
-    while True:
-        everything = printed == frozenset(candidates.ranked)
-        html = print_html(fit) if everything else print_html(fit, printed=printed)
-        document = lay_out(html, theme, project_templates, cache)
-        layouts += 1
-        if len(document.pages) <= budget.pages:
-            break
-        measured = replace(  # measured heights hold their page breaks already
-            candidates, heights={**candidates.heights, **module_heights(document, skeleton.page_height)}, fill=1.0
-        )
-        off = len(document.pages) - pages_needed(printed, measured, skeleton)
-        fewer = drop_to_fit(printed, measured, skeleton, budget.pages, max(0, off))
-        if fewer == printed:
-            break  # only priority 1 modules are left: they are printed all the same
-        printed = fewer
-    return LaidOut(document, html, None if everything else printed, layouts, probes)
+    return _WithinBudget(print_html, theme, project_templates, budget, cache).lay_out()
+
+
+@dataclass
+class _WithinBudget:
+    """One guide laid out within its page budget (see `lay_out_guide`)."""
+
+    print_html: PrintHTML
+    theme: Theme
+    project_templates: Path
+    budget: Budget
+    cache: dict[str, Any]
+    probes: int = 0
+
+    def lay_out(self) -> LaidOut:
+        candidates, pages_allowed = self.budget.candidates, self.budget.pages
+        estimate = skeleton_for(self.budget, self.print_html)
+        printed = choose_printed(candidates, estimate, pages_allowed)
+        # A safety plan that looks too long for its page is fitted first, alone (quick); else the
+        # guide's layout tells whether it fits.
+        first_fit = 0 if estimate.plan_fits else self.fit_level(start=1)
+        document, html = self.guide(printed, first_fit)
+        plan_pages = pages_holding(document, ONE_PAGE_SECTION)
+        fit = self.fit_level(start=first_fit + 1) if plan_pages > 1 and first_fit < FIT_LEVELS - 1 else first_fit
+        refit = fit != first_fit
+        skeleton, measured = measure_guide(document, candidates, printed, estimate)
+        pages = len(document.pages)
+        if refit:  # once fitted, the plan takes one page and its blank back, not this many
+            shorter = plan_pages + plan_pages % 2 - 2
+            skeleton, pages = replace(skeleton, after=skeleton.after - shorter), pages - shorter
+        off = max(0, pages - pages_needed(printed, measured, skeleton))  # what the page model missed
+        if pages > pages_allowed:
+            fewer = drop_to_fit(printed, measured, skeleton, pages_allowed, off)
+            if fewer == printed and not refit:  # only priority 1 modules: printed all the same
+                return self.result(document, html, printed, 1)
+            printed = fewer
+        elif pages <= pages_allowed - ROOM or refit:
+            more = choose_printed(measured, skeleton, pages_allowed - off - (not refit), start=printed)
+            if more != printed and not refit:  # more modules: this layout stays if they do not fit
+                longer, longer_html = self.guide(more, fit)
+                if len(longer.pages) <= pages_allowed:
+                    return self.result(longer, longer_html, more, 2)
+                return self.result(document, html, printed, 2)
+            printed = more
+        if not refit and pages <= pages_allowed:
+            return self.result(document, html, printed, 1)
+        return self.again(printed, fit, estimate)
+
+    def again(self, printed: frozenset[str], fit: int, estimate: Skeleton) -> LaidOut:
+        """Lay the guide out again (over its budget, or its safety plan set tighter), and again with
+        fewer modules for as long as it is over its budget."""
+        candidates, pages_allowed = self.budget.candidates, self.budget.pages
+        layouts = 1
+        while True:
+            document, html = self.guide(printed, fit)
+            layouts += 1
+            if len(document.pages) <= pages_allowed:
+                break
+            skeleton, measured = measure_guide(document, candidates, printed, estimate)
+            off = max(0, len(document.pages) - pages_needed(printed, measured, skeleton))
+            fewer = drop_to_fit(printed, measured, skeleton, pages_allowed, off)
+            if fewer == printed:
+                break  # only priority 1 modules are left: they are printed all the same
+            printed = fewer
+        return self.result(document, html, printed, layouts)
+
+    def guide(self, printed: frozenset[str], fit: int) -> tuple[Any, str]:
+        everything = printed == frozenset(self.budget.candidates.ranked)
+        html = self.print_html(fit) if everything else self.print_html(fit, printed=printed)
+        return lay_out(html, self.theme, self.project_templates, self.cache), html
+
+    def fit_level(self, start: int) -> int:
+        fit, probes = fit_level(self.print_html, self.theme, self.project_templates, self.cache, start=start)
+        self.probes += probes
+        return fit
+
+    def result(self, document: Any, html: str, printed: frozenset[str], layouts: int) -> LaidOut:
+        shown = None if printed == frozenset(self.budget.candidates.ranked) else printed
+        return LaidOut(document, html, shown, layouts, self.probes)
 
 
 def _spans(document: Any, wanted: Any) -> dict[str, tuple[int, float, int, float]]:
@@ -223,12 +281,21 @@ def _page_height(document: Any) -> float:
     return float(document.pages[-1]._page_box.height) * PX_MM
 
 
-def measure_skeleton(document: Any) -> Skeleton:
-    """What the parts that are always printed take, from a layout of the guide without modules."""
+def measure_guide(
+    document: Any, candidates: Candidates, printed: Collection[str], estimate: Skeleton
+) -> tuple[Skeleton, Candidates]:
+    """A laid-out guide, measured: the parts always printed (with the contents' entries and the
+    "More in your web guide" page's lines of the modules as estimated, so that the page model
+    gives back this layout's page count), and the candidates with the printed modules' heights as
+    laid out (page breaks included). Modules not laid out keep their estimate, on a full page."""
     page = _page_height(document)
     spans = _spans(
         document,
-        lambda i, _: i in ("first-crisis-title", "toc", ONE_PAGE_SECTION, MORE_PAGE) or i.startswith("more-m-"),
+        lambda i, tag: (
+            i in ("first-crisis-title", "toc", ONE_PAGE_SECTION, MORE_PAGE)
+            or i.startswith("more-m-")
+            or (tag == "section" and i.startswith("s-"))
+        ),
     )
     total = len(document.pages)
 
@@ -239,23 +306,32 @@ def measure_skeleton(document: Any) -> Skeleton:
         last, bottom = spans[last_id][2], spans[last_id][3]
         return last - first + 1, (last - first) * page + bottom
 
+    heights = {m: h / candidates.fill for m, h in candidates.heights.items()}
+    heights.update((m, h) for m, h in module_heights(document, page).items() if m in heights)
+    measured = replace(candidates, heights=heights, fill=1.0)
+    shown = {candidates.section[m] for m in printed}
     contents_pages, contents = flow("first-crisis-title", "toc")
+    contents -= sum(candidates.entries[m] for m in printed) + candidates.section_entry * len(shown)
     more_pages, more = flow(MORE_PAGE, MORE_PAGE)
-    items = {
-        key.removeprefix("more-m-"): y2 - y1 + 0.0
+    items = {  # an item's share of the list: the list is as tall as its items over its columns
+        key.removeprefix("more-m-"): (y2 - y1) / estimate.more_columns
         for key, (p1, y1, p2, y2) in spans.items()
         if key.startswith("more-m-") and p1 == p2
     }
     more -= sum(items.values())
+    more_items = {**estimate.more_items, **items}
+    sections = [span for key, span in spans.items() if key.startswith("s-")]
+    module_pages = max(s[2] for s in sections) - min(s[0] for s in sections) + 1 if sections else 0
+    after, padding = 0, 0
     if ONE_PAGE_SECTION in spans:
         plan_page = spans[ONE_PAGE_SECTION][0]
         padding = 1 if plan_page > 0 and document.pages[plan_page - 1]._page_box.page_type.blank else 0
-        before = plan_page - padding - contents_pages
         after = total - more_pages - plan_page
-        recto = True
-    else:
-        before, after, recto = total - contents_pages - more_pages, 0, False
-    return Skeleton(page, before, after, recto, contents, more, items)
+    before = total - contents_pages - module_pages - padding - after - more_pages
+    skeleton = Skeleton(
+        page, before, after, ONE_PAGE_SECTION in spans, contents, more, more_items, estimate.more_columns
+    )
+    return skeleton, measured
 
 
 def module_heights(document: Any, page: float) -> dict[str, float]:
