@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from conftest import REPO, copy_project, link_of, more_list, pdf_of
 from guidegen.cli import main
 from guidegen.guide import Guide, make_guide
-from guidegen.paper import budget_for, print_source, skeleton_for
+from guidegen.paper import budget_for, choose_printed, print_source, skeleton_for
 from guidegen.pdf import LaidOut, lay_out, lay_out_guide, measure_guide
 from guidegen.project import load_project, valid_profiles
 
@@ -274,3 +274,29 @@ def test_explain_says_which_modules_go_on_paper(letter, run) -> None:
     pages = letter["r-0142"].pages
     on_paper = len(letter["r-0142"].on_paper)
     assert f"{on_paper} of {len(letter['r-0142'].titles)} on paper: {pages} pages (budget 24 pages)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("scale", "case"), [(0.6, "estimates too short: over the budget"), (1.8, "too tall: pages left")]
+)
+def test_a_wrong_estimate_costs_a_second_layout_never_the_budget(scale: float, case: str) -> None:
+    """When the module heights are estimated badly, the first layout's measures correct them:
+    one more layout, and the guide still holds its budget (or, with room left, more modules)."""
+    project = load_project(REPO)
+    loaded = next(iter(valid_profiles(project, ("r-0427",))))
+    guide = make_guide(project, loaded.profile)
+    budget = budget_for(guide, project.modules, project.settings)
+    assert budget is not None
+    wrong = {key: height * scale for key, height in budget.candidates.heights.items()}
+    bad = replace(budget, candidates=replace(budget.candidates, heights=wrong))
+    source = print_source(guide, project.settings, project.pages)
+    right = lay_out_guide(source, project.theme, REPO / "templates", budget)
+    laid_out = lay_out_guide(source, project.theme, REPO / "templates", bad)
+    assert len(laid_out.document.pages) <= 24, case
+    assert laid_out.layouts == 2, case
+    assert laid_out.printed is not None and right.printed is not None
+    if scale > 1:  # the second layout added modules, in rank order
+        first = choose_printed(bad.candidates, skeleton_for(bad, source), 24)
+        assert first < laid_out.printed, case
+    else:
+        assert len(laid_out.document.pages) >= 22, case
