@@ -300,3 +300,23 @@ def test_a_wrong_estimate_costs_a_second_layout_never_the_budget(scale: float, c
         assert first < laid_out.printed, case
     else:
         assert len(laid_out.document.pages) >= 22, case
+
+
+def test_the_more_list_has_two_columns_and_large_print_keeps_one_at_its_size(letter) -> None:
+    import pdfplumber
+
+    def more_page(built: Printed) -> tuple[set[int], list[float]]:
+        """Where the list's bullets start (x), and the type sizes of "Keep this link private"."""
+        assert built.more_start is not None
+        with pdfplumber.open(pdf_of(built.root, built.id)) as pdf:
+            page = pdf.pages[built.more_start - 1]
+            starts = {round(char["x0"]) for char in page.chars if char["text"] == "•"}
+            words = page.extract_words(extra_attrs=["size"])
+            private = [w["size"] for w in words if w["text"] == "Keep"]
+        return starts, private
+
+    standard, _ = more_page(letter["r-0142"])
+    assert len(standard) == 2, standard
+    large, private = more_page(letter["r-0142-large"])
+    assert len(large) == 1, large
+    assert private and min(private) > 13.9, private  # 14pt, not the 10.5pt of the standard format

@@ -52,14 +52,14 @@ class PrintMetrics:
     toc: float
     """Contents text, pt."""
     toc_leading: float
-    page: float = 250.0
+    page: float
     """Height of a regular page's area (where modules flow), mm."""
-    large: bool = False
-    more_columns: int = 2
+    large: bool
+    more_columns: int
     """Columns of the list on the "More in your web guide" page."""
-    safety_page: float = 242.4
+    safety_page: float
     """Height of the safety plan page's area, mm."""
-    safety_width: float = 187.9
+    safety_width: float
     """Width of the safety plan page's area, mm."""
 
 

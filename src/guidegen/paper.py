@@ -215,9 +215,8 @@ def drop_to_fit(
     return frozenset(kept)
 
 
-def candidates_for(guide: Guide, ranked: Sequence[Module], paper: str) -> Candidates:
+def candidates_for(guide: Guide, ranked: Sequence[Module], m: PrintMetrics) -> Candidates:
     """The guide's modules, ranked, with their estimated heights on paper."""
-    m = print_metrics(guide.person.format, paper)
     rendered = {module.id: (section.id, module) for section in guide.sections for module in section.modules}
     toc_line = m.toc * m.toc_leading * PT + 1.2
     return Candidates(
@@ -257,7 +256,7 @@ def budget_for(guide: Guide, modules: Sequence[Module], settings: Settings) -> B
     shown = {module.id for section in guide.sections for module in section.modules}
     ranked = rank_modules(guide.person, [module for module in modules if module.id in shown])
     metrics = print_metrics(guide.person.format, settings.paper)
-    return Budget(settings.print.pages, candidates_for(guide, ranked, settings.paper), metrics)
+    return Budget(settings.print.pages, candidates_for(guide, ranked, metrics), metrics)
 
 
 class PrintHTML(Protocol):
