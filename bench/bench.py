@@ -27,12 +27,13 @@ sys.path.insert(0, str(REPO / "src"))
 
 import yaml  # noqa: E402
 
-from guidegen.build import build, render_guide  # noqa: E402
-from guidegen.guide import make_guide  # noqa: E402
-from guidegen.pages import render_print  # noqa: E402
-from guidegen.profiles import load_profile, profile_paths  # noqa: E402
-from guidegen.project import load_project  # noqa: E402
-from guidegen.rules import select_modules  # noqa: E402
+from guidegen.guide.assemble import make_guide  # noqa: E402
+from guidegen.project.profiles import load_profile, profile_paths  # noqa: E402
+from guidegen.project.rules import select_modules  # noqa: E402
+from guidegen.publish.build import build  # noqa: E402
+from guidegen.publish.job import render_guide  # noqa: E402
+from guidegen.web.pages import render_print  # noqa: E402
+from guidegen.web.themecheck import load_checked_project  # noqa: E402
 
 VOCABULARY = yaml.safe_load((REPO / "content" / "vocabulary.yaml").read_text())
 SECTIONS = ["welcome", "therapies", "coping", "support", "mental-health", "safety"]
@@ -176,7 +177,7 @@ def bench_html(work: Path, profiles: int, modules: int) -> None:
     edited.write_text(edited.read_text().replace("Friday nights", "Saturday nights"))
     report, _ = timed(build, root, pdf=False, jobs=2)
     line("guides re-rendered after editing one profile", str(len(report.built)), "1")
-    project = load_project(root)
+    project = load_checked_project(root)
     module = project.modules[5]
     expected = 0
     for path in profile_paths(root):
@@ -209,15 +210,17 @@ def bench_privacy(work: Path, profiles: int, modules: int) -> None:
 def bench_pdf_overhead(work: Path) -> None:
     import weasyprint
 
-    from guidegen import pdf as pdf_module
-    from guidegen.paper import budget_for, print_source
+    from guidegen.paper import fit as pdf_module
+    from guidegen.paper import layout
+    from guidegen.paper.choose import budget_for
+    from guidegen.paper.printed import print_source
 
     print("PDF: guidegen per guide vs bare WeasyPrint write_pdf on the same (final) print HTML")
     root = make_project(work / "pdf", 4, 30)
-    project = load_project(root)
+    project = load_checked_project(root)
     loaded = [load_profile(p, root, project.settings, project.vocabulary)[0] for p in profile_paths(root)]
     render_guide(project, loaded[0], ("guide.pdf",))  # warm up fonts and caches
-    base = (project.theme.dirs[-1] / pdf_module.VIRTUAL_PAGE).resolve().as_uri()
+    base = (project.theme.dirs[-1] / layout.VIRTUAL_PAGE).resolve().as_uri()
     options = {"pdf_variant": "pdf/ua-1", "pdf_forms": True}
     guidegen_times = [float("inf")] * len(loaded)
     bare_times = [float("inf")] * len(loaded)
@@ -243,12 +246,13 @@ def bench_pdf_overhead(work: Path) -> None:
 def bench_page_budget() -> None:
     """The example guides with the page budget (print.pages) against every module on paper, and
     the PDF time against one layout (and write) of the final print HTML."""
-    from guidegen import pdf as pdf_module
-    from guidegen.paper import budget_for, print_source
-    from guidegen.project import valid_profiles as iter_guides
+    from guidegen.paper import fit as pdf_module
+    from guidegen.paper.choose import budget_for
+    from guidegen.paper.printed import print_source
+    from guidegen.project.load import valid_profiles as iter_guides
 
     print("PDF page budget: the example guides, budget vs every module (print: full), fastest of 3")
-    project = load_project(REPO)
+    project = load_checked_project(REPO)
     theme, templates = project.theme, REPO / "templates"
     rows = []
     for loaded in iter_guides(project):
@@ -335,7 +339,7 @@ def bench_parallel_and_naive(work: Path) -> None:
         f"{worker_24 / worker_8:.2f} ({worker_24 / 1024:.0f} / {worker_8 / 1024:.0f} MB)",
         "flat (about 1)",
     )
-    project = load_project(root)
+    project = load_checked_project(root)
     naive_dir = work / "naive"
     naive_dir.mkdir(exist_ok=True)
     started = time.perf_counter()
@@ -369,7 +373,7 @@ def bench_parallel_and_naive(work: Path) -> None:
 WORKER_SCRIPT = """
 import json, resource, sys
 sys.path.insert(0, {src!r})
-from guidegen.build import build
+from guidegen.publish.build import build
 from pathlib import Path
 report = build(Path({root!r}), pdf=False, jobs=2)
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the process that started this one

@@ -160,7 +160,7 @@ import os, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 os.sched_setaffinity(0, {0, 1} & os.sched_getaffinity(0) or os.sched_getaffinity(0))
-from guidegen.fhir_import import import_fhir
+from guidegen.fhir.importer import import_fhir
 project, folder = Path(sys.argv[2]), Path(sys.argv[3])
 start = time.perf_counter()
 report = import_fhir(project, sorted(folder.glob("*.ndjson")), jobs=2)

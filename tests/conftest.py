@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from guidegen.build import build
 from guidegen.cli import main
-from guidegen.seal import unseal
-from guidegen.state import Link, ProjectState
+from guidegen.publish.build import build
+from guidegen.publish.state import Link, ProjectState
+from guidegen.web.seal import unseal
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -17,10 +17,14 @@ from pypdf import PdfReader
 
 from conftest import REPO, copy_project, link_of, more_list, pdf_of
 from guidegen.cli import main
-from guidegen.guide import Guide, make_guide
-from guidegen.paper import budget_for, choose_printed, print_source, skeleton_for
-from guidegen.pdf import LaidOut, lay_out, lay_out_guide, measure_guide
-from guidegen.project import load_project, valid_profiles
+from guidegen.guide.assemble import Guide, make_guide
+from guidegen.paper.choose import budget_for, choose_printed
+from guidegen.paper.fit import LaidOut, lay_out_guide, skeleton_for
+from guidegen.paper.layout import lay_out
+from guidegen.paper.measure import measure_guide
+from guidegen.paper.printed import print_source
+from guidegen.project.load import valid_profiles
+from guidegen.web.themecheck import load_checked_project
 
 pytestmark = pytest.mark.pdf
 
@@ -97,7 +101,7 @@ class Printed:
 def build_project(root: Path) -> dict[str, Printed]:
     result = CliRunner().invoke(main, ["build", "--no-html", "--jobs", "2", "-C", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    project = load_project(root)
+    project = load_checked_project(root)
     built = {}
     for loaded in valid_profiles(project):
         guide = make_guide(project, loaded.profile)
@@ -164,7 +168,7 @@ def test_every_example_guide_fits_the_budget_in_every_format(letter, a4) -> None
 
 
 def example_layouts(root: Path, ids: Collection[str] = ()) -> dict[str, LaidOut]:
-    project = load_project(root)
+    project = load_checked_project(root)
     laid_out = {}
     for loaded in valid_profiles(project, tuple(ids)):
         guide = make_guide(project, loaded.profile)
@@ -189,7 +193,7 @@ def test_the_estimate_of_the_parts_always_printed_matches_their_layout(letter) -
     """What the budget counts on before any layout (cover, contents, My plan, My progress, the
     safety plan, contacts and the More page), against the same parts measured on a layout."""
     root = letter["r-0142"].root
-    project = load_project(root)
+    project = load_checked_project(root)
     for loaded in valid_profiles(project):
         guide = make_guide(project, loaded.profile)
         budget = budget_for(guide, project.modules, project.settings)
@@ -282,7 +286,7 @@ def test_explain_says_which_modules_go_on_paper(letter, run) -> None:
 def test_a_wrong_estimate_costs_a_second_layout_never_the_budget(scale: float, case: str) -> None:
     """When the module heights are estimated badly, the first layout's measures correct them:
     one more layout, and the guide still holds its budget (or, with room left, more modules)."""
-    project = load_project(REPO)
+    project = load_checked_project(REPO)
     loaded = next(iter(valid_profiles(project, ("r-0427",))))
     guide = make_guide(project, loaded.profile)
     budget = budget_for(guide, project.modules, project.settings)

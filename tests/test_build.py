@@ -8,9 +8,9 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import folder_of, page_html, pdf_of
-from guidegen import output
-from guidegen.settings import load_settings
-from guidegen.theme import load_theme
+from guidegen.project.settings import load_settings
+from guidegen.project.theme import load_theme
+from guidegen.publish import output
 
 
 def files_of(root: Path, guide_id: str) -> dict[str, bytes]:

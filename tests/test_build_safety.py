@@ -14,9 +14,9 @@ import pytest
 from click.testing import Result
 
 from conftest import folder_of, page_html
-from guidegen import output
-from guidegen.build import build
-from guidegen.state import ProjectState
+from guidegen.publish import output
+from guidegen.publish.build import build
+from guidegen.publish.state import ProjectState
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -6,8 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from guidegen.check import check
-from guidegen.markdown import worksheet_shape
-from guidegen.readability import fernandez_huerta, flesch_kincaid_grade
+from guidegen.text.markdown import worksheet_shape
+from guidegen.text.readability import fernandez_huerta, flesch_kincaid_grade
 
 HARD = (
     "Notwithstanding the considerable heterogeneity characterizing contemporary pharmacological "

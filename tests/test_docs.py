@@ -56,10 +56,10 @@ def test_the_readme_lists_every_module_of_the_library() -> None:
 
 def library_tables() -> str:
     """The README's tables of the starter library, made from content/ itself."""
-    from guidegen.content import load_modules, modules_by_section
-    from guidegen.rules import describe
-    from guidegen.settings import load_settings
-    from guidegen.vocabulary import load_vocabulary
+    from guidegen.project.content import load_modules, modules_by_section
+    from guidegen.project.rules import describe
+    from guidegen.project.settings import load_settings
+    from guidegen.project.vocabulary import load_vocabulary
 
     settings = load_settings(REPO)
     modules = load_modules(REPO, settings, load_vocabulary(REPO, settings))

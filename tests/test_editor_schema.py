@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from guidegen.content import split_front_matter
+from guidegen.project.content import split_front_matter
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import page_html
+from guidegen.web.themecheck import load_checked_project
 
 GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parent.parent
@@ -44,12 +45,12 @@ def test_every_golden_has_a_profile() -> None:
 def test_print_html_matches_golden(monkeypatch: pytest.MonkeyPatch) -> None:
     """The HTML that WeasyPrint lays out for one example guide, before any PDF is made."""
     from conftest import EXAMPLE_DATE
-    from guidegen.guide import make_guide
-    from guidegen.pages import render_print
-    from guidegen.project import load_project, valid_profiles
+    from guidegen.guide.assemble import make_guide
+    from guidegen.project.load import valid_profiles
+    from guidegen.web.pages import render_print
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EXAMPLE_DATE)
-    project = load_project(REPO)
+    project = load_checked_project(REPO)
     loaded = next(iter(valid_profiles(project, ["r-0142"])))
     fresh = render_print(make_guide(project, loaded.profile), project.settings, project.pages)
     golden = GOLDEN / "print" / "r-0142.html"

@@ -10,7 +10,7 @@ import pytest
 
 from cases import FIXTURES
 from conftest import folder_of, link_of
-from guidegen.yamlfile import parse_yaml
+from guidegen.project.yamlfile import parse_yaml
 
 
 @pytest.fixture
@@ -267,7 +267,7 @@ def test_a_jinja_error_never_names_a_dict_key_from_the_profile(mini: Path, run) 
 
 def test_a_jinja_error_keeps_names_from_the_template_code() -> None:
     from guidegen.errors import InvalidInput
-    from guidegen.personalise import compile_template, make_environment, personalise
+    from guidegen.text.personalise import compile_template, make_environment, personalise
 
     env = make_environment(lambda terms: terms)
     source = "{{ person.people[0].nickname }}"
@@ -329,7 +329,7 @@ def test_a_runaway_module_is_a_problem_in_the_preview(mini: Path) -> None:
 
 
 def override_page(mini: Path, name: str, replace: str, with_text: str) -> None:
-    from guidegen.theme import default_theme_dir
+    from guidegen.project.theme import default_theme_dir
 
     source = (default_theme_dir() / name).read_text()
     assert replace in source
@@ -365,9 +365,9 @@ def test_a_broken_or_hostile_page_template_stops_the_build_and_check_names_it(
 
 
 def test_the_default_theme_passes_its_trial_render(mini: Path) -> None:
-    from guidegen.settings import load_settings
-    from guidegen.theme import load_theme
-    from guidegen.themecheck import trial_render_theme
+    from guidegen.project.settings import load_settings
+    from guidegen.project.theme import load_theme
+    from guidegen.web.themecheck import trial_render_theme
 
     settings = load_settings(mini)
     assert trial_render_theme(load_theme(mini, settings), settings, mini) == []

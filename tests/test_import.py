@@ -25,12 +25,12 @@ from fhir_records import (
     write_bundle,
     write_ndjson,
 )
-from guidegen.fhir_import import import_fhir, safe_id
-from guidegen.fhir_read import CodeIndex, PatientRecord, read_resource
-from guidegen.profile_writer import _yaml, merge_record, new_profile_text
-from guidegen.profiles import load_profile
-from guidegen.settings import load_settings
-from guidegen.vocabulary import Vocabulary, load_vocabulary
+from guidegen.fhir.importer import import_fhir, safe_id
+from guidegen.fhir.read import CodeIndex, PatientRecord, read_resource
+from guidegen.fhir.writer import _yaml, merge_record, new_profile_text
+from guidegen.project.profiles import load_profile
+from guidegen.project.settings import load_settings
+from guidegen.project.vocabulary import Vocabulary, load_vocabulary
 
 PRIVATE = (
     "Rivera-Private",
@@ -200,7 +200,7 @@ def test_measures_are_skipped_when_profiles_have_none(project: Path) -> None:
     record.scores["phq9"] = {}
     data = CommentedMap([("id", "x"), ("name", "Sam")])
     assert merge_record(data, record, settings, vocabulary, new=False) is None
-    from guidegen.profiles import Profile
+    from guidegen.project.profiles import Profile
 
     assert ("measures" in data) == ("measures" in Profile.model_fields)
 
@@ -511,7 +511,7 @@ def test_two_record_numbers_that_make_one_id(clinic: Path, run: Callable[..., Re
 
 
 def test_text_in_a_code_field_is_never_shown() -> None:
-    from guidegen.fhir_read import code_label
+    from guidegen.fhir.read import code_label
 
     assert code_label(ICD, "F16.20") == "ICD-10-CM|F16.20"
     assert code_label("urn:oid:1.2.3", "E78.5") == "urn:oid:1.2.3|E78.5"
@@ -527,7 +527,7 @@ def test_measures_and_reached_goals_are_written_when_profiles_have_them(
 
     from ruamel.yaml.comments import CommentedMap
 
-    import guidegen.profile_writer as writer
+    import guidegen.fhir.writer as writer
 
     monkeypatch.setattr(writer, "Profile", SimpleNamespace(model_fields={"measures": None}))
     monkeypatch.setattr(writer, "Goal", SimpleNamespace(model_fields={"done": None}))

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from fhir_records import ID_SYSTEM
-from guidegen.fhir_read import READ_TYPES, CodeIndex, Fact, read_resource
-from guidegen.vocabulary import Vocabulary
+from guidegen.fhir.read import READ_TYPES, CodeIndex, Fact, read_resource
+from guidegen.project.vocabulary import Vocabulary
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import folder_of, pdf_of
-from guidegen.build import build
+from guidegen.publish.build import build
 
 EXTRA = """id: {id}
 name: Person {id}

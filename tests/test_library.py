@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
-from guidegen.content import Module, load_modules
-from guidegen.personalise import personalise
-from guidegen.profiles import Profile
-from guidegen.rules import select_modules
-from guidegen.settings import load_settings
-from guidegen.vocabulary import load_vocabulary
+from guidegen.project.content import Module, load_modules
+from guidegen.project.profiles import Profile
+from guidegen.project.rules import select_modules
+from guidegen.project.settings import load_settings
+from guidegen.project.vocabulary import load_vocabulary
+from guidegen.text.personalise import personalise
 
 REPO = Path(__file__).resolve().parent.parent
 NEW_MODULES = (

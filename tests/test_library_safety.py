@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from guidegen.profiles import Profile
-from guidegen.project import load_project
-from guidegen.rules import select_modules
+from guidegen.project.profiles import Profile
+from guidegen.project.rules import select_modules
+from guidegen.web.themecheck import load_checked_project
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def modules():
-    return {module.id: module for module in load_project(REPO).modules}
+    return {module.id: module for module in load_checked_project(REPO).modules}
 
 
 @pytest.mark.parametrize(("substances", "prescribed", "module_id", "picked"), CASES)
@@ -45,7 +45,7 @@ def test_safety_pages_follow_prescribed_use(modules, substances, prescribed, mod
 def test_prescribed_use_is_never_told_not_to_use_alone(modules) -> None:
     from guidegen.check import _rendered_text  # the words a person reads, as `check` renders them
 
-    project = load_project(REPO)
+    project = load_checked_project(REPO)
     person = Profile(id="x", name="X", substances=("alcohol", "benzodiazepines"), prescribed=("benzodiazepines",))
     for module in select_modules(person, project.modules):
         for language, phrases in {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cases import read_cases
-from guidegen.markdown import lint_markdown, render_markdown
+from guidegen.text.markdown import lint_markdown, render_markdown
 
 STRINGS = {"tip": "Tip", "warning": "Important", "crisis": "In an emergency", "worksheet": "Worksheet"}
 PERSON = {"name": "Sam", "people": [{"name": "Dana", "relation": "sister", "phone": "555-0101"}]}

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from guidegen import heights, paper
-from guidegen.guide import make_guide
-from guidegen.paper import Candidates, Skeleton, choose_printed, pages_needed, rank_modules
-from guidegen.project import load_project
-from guidegen.project import valid_profiles as iter_guides
+from guidegen.guide.assemble import make_guide
+from guidegen.paper import choose as paper
+from guidegen.paper import metrics as paper_metrics
+from guidegen.paper import parts as paper_parts
+from guidegen.paper.choose import Candidates, Skeleton, choose_printed, pages_needed, rank_modules
+from guidegen.project.load import valid_profiles as iter_guides
+from guidegen.web.themecheck import load_checked_project
 
 
 @pytest.fixture(scope="module")
 def example(request: pytest.FixtureRequest):
-    return load_project(Path(request.config.rootpath))
+    return load_checked_project(Path(request.config.rootpath))
 
 
 def person(project, guide_id: str):
@@ -48,7 +50,7 @@ def test_a_rule_that_only_excludes_does_not_name_a_situation(example) -> None:
 
 
 def test_starter_library_priorities() -> None:
-    project = load_project(Path(__file__).resolve().parent.parent)
+    project = load_checked_project(Path(__file__).resolve().parent.parent)
     priority = {m.id: m.priority for m in project.modules}
     for essential in (
         "your-safety-plan",
@@ -103,12 +105,12 @@ def test_choice_keeps_essentials_and_fills_in_rank_order_skipping_what_does_not_
 
 
 def test_estimated_heights_are_near_the_laid_out_ones_for_plain_text() -> None:
-    metrics = paper.print_metrics((), "letter")
+    metrics = paper_metrics.print_metrics((), "letter")
     words = "Take a slow breath and notice what your body feels right now. " * 40
-    lines = paper.text_lines(words, 12, metrics.width, metrics)
+    lines = paper_metrics.text_lines(words, 12, metrics.width, metrics)
     assert 24 <= lines <= 30  # 2,480 characters, about 90 a line at 12 pt on letter paper
-    large = paper.print_metrics(("large_print",), "letter")
-    assert paper.text_lines(words, 17, large.width, large) > lines
+    large = paper_metrics.print_metrics(("large_print",), "letter")
+    assert paper_metrics.text_lines(words, 17, large.width, large) > lines
 
 
 def test_a_page_budget_below_the_parts_always_printed_is_refused(tmp_path: Path, run) -> None:
@@ -148,7 +150,7 @@ def test_more_modules_are_added_after_those_already_chosen_in_rank_order() -> No
 def test_the_parts_always_printed_are_estimated_from_their_html() -> None:
     """The estimate of the pages before the modules, the safety plan and its blank back, the
     contacts page, and the lines of the "More in your web guide" list (two columns)."""
-    m = paper.print_metrics((), "letter")
+    m = paper_metrics.print_metrics((), "letter")
     items = "".join(f'<li id="more-m-m{n}">Module number {n}</li>' for n in range(40))
     long_plan = "".join(f"<li>Reason {n}</li>" for n in range(60))
     html = f"""<section class="cover"><h1>Guide</h1></section>
@@ -158,11 +160,11 @@ def test_the_parts_always_printed_are_estimated_from_their_html() -> None:
     <section id="safety-plan" class="safety-plan"><div class="sp-card"><div class="sp-head"><h2>My safety plan</h2></div></div></section>
     <div class="back-page"><section id="contacts" class="contacts"><h2>Contacts</h2><p>Clinic</p></section></div>
     <section id="more-web" class="more-web"><h2>More</h2><ul class="more-list">{items}</ul></section>"""
-    parts = heights.estimate_parts(html, m)
+    parts = paper_parts.estimate_parts(html, m)
     skeleton = paper.estimated_skeleton(parts, m)
     # 60 list lines of 6.35 mm (plus 1 mm each) take two pages: cover + 2
     assert parts.front == (2,) and skeleton.before == 3
     assert skeleton.recto and skeleton.after == 3 and parts.safety_plan_fits
     assert len(skeleton.more_items) == 40
-    assert sum(skeleton.more_items.values()) == pytest.approx(40 * (12 * 1.5 * paper.PT + 1.0) / 2)
+    assert sum(skeleton.more_items.values()) == pytest.approx(40 * (12 * 1.5 * paper_metrics.PT + 1.0) / 2)
     assert 20.0 < parts.contents < 60.0

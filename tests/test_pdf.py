@@ -29,13 +29,14 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, IndirectObject, NumberObject, StreamObject
 
 from conftest import copy_project, folder_of, link_of, more_list, pdf_of
-from guidegen import build as build_module
 from guidegen.cli import main
-from guidegen.guide import Guide, make_guide
-from guidegen.paper import printed_guide
-from guidegen.project import load_project, valid_profiles
-from guidegen.seal import unseal
-from guidegen.theme import font_dir
+from guidegen.guide.assemble import Guide, make_guide
+from guidegen.paper.choose import printed_guide
+from guidegen.project.load import valid_profiles
+from guidegen.project.theme import font_dir
+from guidegen.publish import build as build_module
+from guidegen.web.seal import unseal
+from guidegen.web.themecheck import load_checked_project
 
 pytestmark = pytest.mark.pdf
 
@@ -166,7 +167,7 @@ def build_guide(root: Path, guide_id: str, *extra: str) -> None:
 
 def make_built(root: Path, guide_id: str) -> Built:
     build_guide(root, guide_id)
-    project = load_project(root)
+    project = load_checked_project(root)
     loaded = next(iter(valid_profiles(project, [guide_id])))
     return Built(root, guide_id, make_guide(project, loaded.profile))
 

@@ -12,9 +12,9 @@ import yaml
 from click.testing import Result
 
 from conftest import REPO, copy_project, folder_of, link_of, page_html, pdf_of
-from guidegen.build import build
-from guidegen.seal import seal, unseal
-from guidegen.state import ProjectState
+from guidegen.publish.build import build
+from guidegen.publish.state import ProjectState
+from guidegen.web.seal import seal, unseal
 
 PROFILES = sorted(p.stem for p in (REPO / "profiles").glob("*.yaml"))
 

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from cases import FIXTURES
 from guidegen.errors import InvalidInput
-from guidegen.settings import load_settings
-from guidegen.vocabulary import load_vocabulary
+from guidegen.project.settings import load_settings
+from guidegen.project.vocabulary import load_vocabulary
+from guidegen.web.themecheck import load_checked_project
 
 REPO = Path(__file__).resolve().parent.parent
 PHQ9 = (
@@ -125,15 +126,14 @@ def test_measure_declarations_are_checked(mini: Path, replace: tuple[str, str], 
 
 @pytest.fixture(scope="module")
 def example():
-    from guidegen.project import load_project
 
-    return load_project(REPO)
+    return load_checked_project(REPO)
 
 
 def guide_of(project, guide_id: str, **changes):
     """The guide of an example person, with profile fields changed."""
-    from guidegen.guide import make_guide
-    from guidegen.profiles import LoadedProfile, load_profile
+    from guidegen.guide.assemble import make_guide
+    from guidegen.project.profiles import LoadedProfile, load_profile
 
     loaded, problems = load_profile(REPO / "profiles" / f"{guide_id}.yaml", REPO, project.settings, project.vocabulary)
     assert loaded is not None, problems
@@ -143,7 +143,7 @@ def guide_of(project, guide_id: str, **changes):
 
 
 def web_page(project, guide) -> str:
-    from guidegen.pages import render_web
+    from guidegen.web.pages import render_web
 
     return render_web(guide, project.settings, project.pages)
 
@@ -261,8 +261,8 @@ def test_large_print_draws_larger_text(example) -> None:
 def test_the_chart_has_the_same_bytes_in_every_process() -> None:
     code = (
         "from datetime import date; from pathlib import Path;"
-        "from guidegen.settings import load_settings; from guidegen.vocabulary import load_vocabulary;"
-        "from guidegen.progress import chart_svg;"
+        "from guidegen.project.settings import load_settings; from guidegen.project.vocabulary import load_vocabulary;"
+        "from guidegen.guide.progress import chart_svg;"
         "v = load_vocabulary(Path('.'), load_settings(Path('.')));"
         "m = v.measures['phq9'];"
         "print(chart_svg(m, ((date(2026, 8, 1), 16), (date(2026, 10, 1), 9)), tuple(b.labels['en'] for b in m.bands),"
@@ -274,7 +274,7 @@ def test_the_chart_has_the_same_bytes_in_every_process() -> None:
         for _ in range(2)
     ]
     assert runs[0] == runs[1] and runs[0].startswith(b"<svg ")
-    from guidegen.progress import _chart_svg, chart_svg
+    from guidegen.guide.progress import _chart_svg, chart_svg
 
     _chart_svg.cache_clear()
     measure = load_vocabulary(REPO, load_settings(REPO)).measures["phq9"]
@@ -284,7 +284,7 @@ def test_the_chart_has_the_same_bytes_in_every_process() -> None:
 
 
 def test_summary_of_bands_edges_in_lower_first() -> None:
-    from guidegen.progress import lower_first
+    from guidegen.guide.progress import lower_first
 
     assert lower_first("Moderately severe") == "moderately severe"
     assert lower_first("PHQ-9") == "PHQ-9" and lower_first("10 to 19 days") == "10 to 19 days"
@@ -294,8 +294,8 @@ def test_summary_of_bands_edges_in_lower_first() -> None:
 def test_the_print_guide_shows_progress_as_text_and_vector(example, tmp_path: Path, caplog) -> None:
     import pdfplumber
 
-    from guidegen.build import render_guide
-    from guidegen.profiles import load_profile
+    from guidegen.project.profiles import load_profile
+    from guidegen.publish.job import render_guide
 
     loaded, _ = load_profile(REPO / "profiles" / "r-0315.yaml", REPO, example.settings, example.vocabulary)
     assert loaded is not None  # large print: the chart is drawn larger
@@ -365,7 +365,7 @@ def test_explain_says_which_measure_band_picked_a_module(mini: Path, run) -> Non
 
 
 def test_a_theme_sentence_with_unknown_or_broken_placeholders_never_crashes() -> None:
-    from guidegen.progress import fill
+    from guidegen.guide.progress import fill
 
     assert fill("{measure} went to {last} ({scroe})", {"measure": "PHQ-9", "last": "9"}) == "PHQ-9 went to 9 ({scroe})"
     assert fill("broken {measure", {"measure": "x"}) == "broken {measure"

@@ -19,14 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases import FIXTURES
-from guidegen.content import load_module_text, make_module_environment
 from guidegen.errors import InvalidInput, Problem
-from guidegen.personalise import compile_template, personalise
-from guidegen.profiles import Profile, load_profile
-from guidegen.settings import Settings, load_settings
-from guidegen.theme import load_theme
-from guidegen.themecheck import trial_render_theme
-from guidegen.vocabulary import load_vocabulary
+from guidegen.project.content import load_module_text, make_module_environment
+from guidegen.project.profiles import Profile, load_profile
+from guidegen.project.settings import Settings, load_settings
+from guidegen.project.theme import load_theme
+from guidegen.project.vocabulary import load_vocabulary
+from guidegen.text.personalise import compile_template, personalise
+from guidegen.web.themecheck import trial_render_theme
 
 LONG_RUN = int(os.environ.get("GUIDEGEN_HYPOTHESIS_EXAMPLES", "0"))
 settings.register_profile(

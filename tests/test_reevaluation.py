@@ -12,17 +12,17 @@ import pytest
 
 from conftest import REPO, copy_project
 from guidegen.check import check
-from guidegen.guide import make_guide
-from guidegen.pages import render_print, render_web
-from guidegen.profiles import LoadedProfile, load_profile
-from guidegen.project import load_project
+from guidegen.guide.assemble import make_guide
+from guidegen.guide.whatsnew import changes, describe, module_titles, summarise
+from guidegen.project.profiles import LoadedProfile, load_profile
 from guidegen.reviews import ReviewDue, describe_due, due_reviews, pick
-from guidegen.whatsnew import changes, describe, module_titles, summarise
+from guidegen.web.pages import render_print, render_web
+from guidegen.web.themecheck import load_checked_project
 
 
 @pytest.fixture(scope="module")
 def example():
-    return load_project(REPO)
+    return load_checked_project(REPO)
 
 
 def loaded_of(project, guide_id: str, **update) -> LoadedProfile:
@@ -108,7 +108,7 @@ def test_whats_new_after_a_profile_edit(example) -> None:
 
 def test_whats_new_after_a_module_edit(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project", profiles=("r-0142",))
-    project = load_project(root)
+    project = load_checked_project(root)
     before = summarise(guide_of(project, "r-0142"))
     module = root / "content" / "coping" / "urge-surfing.md"
     module.write_text(module.read_text().replace("\n---\n", "\n---\nA new first line for everyone.\n\n", 1))
@@ -118,7 +118,7 @@ def test_whats_new_after_a_module_edit(tmp_path: Path) -> None:
     rule.write_text(text.replace("---\n", "---\nwhen: {stage: [precontemplation]}\n", 1))
     spanish = root / "content" / "coping" / "sleep.es.md"
     spanish.write_text(spanish.read_text().replace("---\n", "---\nwhen: {stage: [precontemplation]}\n", 1))
-    project = load_project(root)
+    project = load_checked_project(root)
     after = guide_of(project, "r-0142")
     found = changes(before, summarise(after))
     assert ("module_updated", "urge-surfing") in found
@@ -234,7 +234,7 @@ def test_a_rebuild_after_an_edit_says_whats_new_and_keeps_saying_it(tmp_path: Pa
     """The real build: the summary lives in .guidegen/ (ids and hashes only), and the next guide
     lists what changed; a forced rebuild with no change keeps the same list."""
     from conftest import page_html
-    from guidegen.build import build
+    from guidegen.publish.build import build
 
     root = copy_project(tmp_path / "project", profiles=("r-0142",))
     assert build(root, pdf=False).problems == []

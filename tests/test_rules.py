@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from guidegen.errors import Problem, Problems
-from guidegen.profiles import Profile
-from guidegen.rules import EVERYONE, RuleSource, describe, holds, parse_rule, why
-from guidegen.settings import load_settings
-from guidegen.vocabulary import load_vocabulary
+from guidegen.project.profiles import Profile
+from guidegen.project.rules import EVERYONE, RuleSource, describe, holds, parse_rule, why
+from guidegen.project.settings import load_settings
+from guidegen.project.vocabulary import load_vocabulary
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = yaml.safe_load((FIXTURES / "rules.yaml").read_text(encoding="utf-8"))

@@ -12,12 +12,12 @@ import yaml
 from pypdf import PdfReader
 
 from conftest import REPO, copy_project, page_html, pdf_of
-from guidegen.build import build
 from guidegen.check import check
-from guidegen.content import format_day, format_items
 from guidegen.errors import InvalidInput
-from guidegen.project import load_project
-from guidegen.settings import load_settings
+from guidegen.project.content import format_day, format_items
+from guidegen.project.settings import load_settings
+from guidegen.publish.build import build
+from guidegen.web.themecheck import load_checked_project
 
 SPANISH_SPEAKERS = ("r-0201", "r-0648")
 SETTINGS = yaml.safe_load((REPO / "guidegen.yaml").read_text(encoding="utf-8"))
@@ -294,4 +294,4 @@ def test_the_repository_follows_its_glossaries() -> None:
 
 
 def test_the_example_project_loads(tmp_path: Path) -> None:
-    assert load_project(copy_project(tmp_path / "p", profiles=())).settings.in_language("es").title
+    assert load_checked_project(copy_project(tmp_path / "p", profiles=())).settings.in_language("es").title

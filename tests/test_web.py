@@ -16,7 +16,8 @@ import yaml
 from click.testing import Result
 
 from conftest import REPO, copy_project, folder_of, link_of, page_html, pdf_of
-from guidegen.build import build
+from guidegen.publish.build import build
+from guidegen.web.themecheck import load_checked_project
 
 PROFILES = sorted(p.stem for p in (REPO / "profiles").glob("*.yaml"))
 SETTINGS = yaml.safe_load((REPO / "guidegen.yaml").read_text(encoding="utf-8"))
@@ -209,7 +210,7 @@ def test_shared_assets_are_small_and_fonts_are_woff2(site: Path) -> None:
 
 
 def test_woff2_fonts_are_the_same_bytes_every_build(site: Path, tmp_path: Path) -> None:
-    from guidegen import output
+    from guidegen.publish import output
 
     output._compress_font.cache_clear()
     again = tmp_path / "again"
@@ -257,12 +258,11 @@ def test_index_lists_the_pdf_when_there_is_one(tmp_path: Path, run: Callable[...
 
 def test_shared_partials_add_web_only_links_on_the_web_only(site: Path) -> None:
     """The print guide includes the same partials; 'Back to contents' links belong to the web page."""
-    from guidegen.guide import make_guide
-    from guidegen.pages import _context
-    from guidegen.profiles import load_profile
-    from guidegen.project import load_project
+    from guidegen.guide.assemble import make_guide
+    from guidegen.project.profiles import load_profile
+    from guidegen.web.pages import _context
 
-    project = load_project(site.parent)
+    project = load_checked_project(site.parent)
     root = site.parent
     loaded, problems = load_profile(root / "profiles" / "r-0142.yaml", root, project.settings, project.vocabulary)
     assert loaded is not None, problems

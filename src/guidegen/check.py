@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .content import Module, ModuleText, section_titles
 from .errors import InvalidInput, Problem, Problems
-from .glossary import check_module_text, check_strings, check_vocabulary, load_glossaries
-from .guide import make_guide, render_module
-from .markdown import html_to_text, worksheet_shape
-from .profiles import LoadedProfile, Profile, load_profiles
-from .project import Project, load_project
-from .readability import reading_score
-from .rules import select_modules
-from .settings import Settings, load_settings
-from .vocabulary import Vocabulary, load_vocabulary
-from .yamlfile import read_yaml
+from .guide.assemble import make_guide, render_module
+from .project.content import Module, ModuleText, section_titles
+from .project.glossary import check_module_text, check_strings, check_vocabulary, load_glossaries
+from .project.load import Project
+from .project.profiles import LoadedProfile, Profile, load_profiles
+from .project.rules import select_modules
+from .project.settings import Settings, load_settings
+from .project.vocabulary import Vocabulary, load_vocabulary
+from .project.yamlfile import read_yaml
+from .text.markdown import html_to_text, worksheet_shape
+from .text.readability import reading_score
+from .web.themecheck import load_checked_project
 
 SAMPLE_PERSON = Profile(id="sample", name="Sam")
 """Stands in for a reader when no example profile selects a module."""
@@ -55,7 +56,7 @@ def check(root: Path, today: date | None = None) -> CheckReport:
     """Validate the whole project; never stops at the first problem."""
     report = CheckReport()
     try:
-        project = load_project(root)
+        project = load_checked_project(root)
     except InvalidInput as error:
         report.problems.extend(error.problems)
         _check_profiles_alone(root, report)
@@ -113,7 +114,7 @@ def _check_profiles_alone(root: Path, report: CheckReport) -> None:
         settings = load_settings(root)
         vocabulary = load_vocabulary(root, settings)
     except InvalidInput:
-        return  # already reported by load_project
+        return  # already reported by load_checked_project
     _check_profiles(root, settings, vocabulary, report)
 
 

@@ -83,7 +83,7 @@ def build(
     reported with file and line and not written; every valid one is still built (exit status 1).
     Invalid settings, vocabulary, modules or templates stop the build before anything is written.
     """
-    from .build import build as run_build
+    from .publish.build import build as run_build
 
     if no_html and no_pdf:
         raise UsageError("--no-html and --no-pdf together leave nothing to build")
@@ -165,13 +165,14 @@ def check(strict: bool, project: Path) -> None:
 @_project_option
 def explain(profile_id: str, project: Path) -> None:
     """Show which modules PROFILE_ID gets, and the rule that picked or skipped each."""
-    from .paper import paper_choice
-    from .profiles import find_profile, load_profile
-    from .project import load_project
-    from .rules import describe, holds, why
+    from .explain import paper_choice
+    from .project.profiles import find_profile, load_profile
+    from .project.rules import describe, holds, why
 
     path = find_profile(project, profile_id)
-    loaded_project = load_project(project)
+    from .web.themecheck import load_checked_project
+
+    loaded_project = load_checked_project(project)
     loaded, problems = load_profile(path, project, loaded_project.settings, loaded_project.vocabulary)
     if loaded is None:
         raise InvalidInput(problems)
@@ -227,7 +228,7 @@ def serve(profile_id: str | None, port: int, project: Path) -> None:
         click.echo(f"previewing at {address} (Ctrl+C to stop); saved changes rebuild and reload the page")
 
     if profile_id is not None:
-        from .profiles import find_profile
+        from .project.profiles import find_profile
 
         find_profile(project, profile_id)
     try:
@@ -268,10 +269,10 @@ GITIGNORE = """\
 @_project_option
 def link(profile_id: str, rotate: bool, project: Path) -> None:
     """Print PROFILE_ID's private link to their web guide (what their QR code holds)."""
-    from .pages import guide_link
-    from .profiles import find_profile
-    from .settings import load_settings
-    from .state import ProjectState
+    from .project.profiles import find_profile
+    from .project.settings import load_settings
+    from .publish.state import ProjectState
+    from .web.pages import guide_link
 
     find_profile(project, profile_id)
     settings = load_settings(project)
@@ -340,7 +341,7 @@ measures: {{}}             # scores over time, e.g. phq9: [{{date: 2026-08-01, s
 @_project_option
 def new_profile(profile_id: str, project: Path) -> None:
     """Make profiles/PROFILE_ID.yaml with every key ready to fill in."""
-    from .profiles import PROFILES_DIR, check_id, profile_paths
+    from .project.profiles import PROFILES_DIR, check_id, profile_paths
 
     check_id(profile_id)
     for existing in profile_paths(project):
@@ -372,8 +373,8 @@ def import_() -> None:
 @_project_option
 def import_fhir(files: tuple[Path, ...], jobs: int | None, project: Path) -> None:
     """Write or update profiles/<id>.yaml from FHIR R4 FILES (a Bundle .json, or NDJSON from a bulk export)."""
-    from .fhir_import import import_fhir as run_import
-    from .fhir_import import report_lines
+    from .fhir.importer import import_fhir as run_import
+    from .fhir.importer import report_lines
 
     report = run_import(project, files, jobs=jobs or os.cpu_count() or 1)
     for line, to_stderr in report_lines(report):
@@ -387,7 +388,7 @@ def import_fhir(files: tuple[Path, ...], jobs: int | None, project: Path) -> Non
 @_project_option
 def schema(kind: str, project: Path) -> None:
     """Print the JSON Schema of a project file (vocabulary terms as enums) for editors."""
-    from .editor_schema import schema_json
+    from .project.editor_schema import schema_json
 
     click.echo(schema_json(project, kind))
 

@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 
 from .errors import Problem
-from .profiles import LoadedProfile, load_profiles
-from .settings import load_settings
-from .vocabulary import load_vocabulary
+from .project.profiles import LoadedProfile, load_profiles
+from .project.settings import load_settings
+from .project.vocabulary import load_vocabulary
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .build import build
 from .errors import GuidegenError
-from .profiles import PROFILES_DIR, check_id, profile_paths
-from .settings import SETTINGS_FILE
-from .state import Link, ProjectState
+from .project.profiles import PROFILES_DIR, check_id, profile_paths
+from .project.settings import SETTINGS_FILE
+from .publish.build import build
+from .publish.state import Link, ProjectState
 
 RELOAD_SCRIPT = """\
 (function () {

@@ -1,0 +1,69 @@
+"""guidegen explain: which of a person's modules go on paper and why, from a layout of their
+printed guide made as a build would make it (nothing is written)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .guide.assemble import make_guide
+from .paper.choose import budget_for, rank_reason
+from .paper.fit import lay_out_guide
+from .paper.printed import print_source
+from .project.load import Project
+from .project.profiles import LoadedProfile
+from .project.theme import TEMPLATES_DIR
+from .publish.state import ProjectState
+from .web.pages import guide_link
+
+
+@dataclass(frozen=True)
+class PaperChoice:
+    """Which of a person's modules go on paper, and why (for `explain`)."""
+
+    marks: Mapping[str, str]
+    """Each module the person gets -> "paper: ..." or "web only (page budget): ..."."""
+    pages: int
+    """Pages of the printed guide."""
+    budget: int | None
+    """The page budget (None: the profile says `print: full`)."""
+
+    def summary(self) -> str:
+        """One line: how many modules are on paper, in how many pages."""
+        picked = len(self.marks)
+        if self.budget is None:
+            return f"{picked} of {picked} on paper: {self.pages} pages (print: full)"
+        on_paper = sum(1 for mark in self.marks.values() if mark.startswith("paper"))
+        line = f"{on_paper} of {picked} on paper: {self.pages} pages (budget {self.budget} pages)"
+        if self.pages > self.budget:
+            line += "; over the budget: the priority 1 modules alone take more, and they are always printed"
+        return line
+
+
+def paper_choice(project: Project, loaded: LoadedProfile) -> PaperChoice:
+    """Lay out this person's printed guide as a build would, and say which modules it holds.
+
+    Takes a few seconds (the guide is laid out); nothing is written."""
+
+    settings = project.settings
+    link = ProjectState(project.root).links_for([loaded.profile.id])[loaded.profile.id]
+    key = link.key if settings.web.access == "private" else None
+    guide = dataclasses.replace(make_guide(project, loaded.profile), link=guide_link(settings, link.slug, key))
+    budget = budget_for(guide, project.modules, project.settings)
+    source = print_source(guide, project.settings, project.pages)
+    laid_out = lay_out_guide(source, project.theme, project.root / TEMPLATES_DIR, budget)
+    person = guide.person
+    by_id = {module.id: module for module in project.modules}
+    marks = {}
+    for section in guide.sections:
+        for shown in section.modules:
+            module = by_id[shown.id]
+            reason = rank_reason(module, person)
+            if budget is None:
+                marks[module.id] = "paper (print: full)"
+            elif laid_out.printed is None or module.id in laid_out.printed:
+                marks[module.id] = f"paper: {reason}"
+            else:
+                marks[module.id] = f"web only (page budget): {reason}"
+    return PaperChoice(marks, len(laid_out.document.pages), budget.pages if budget else None)

@@ -1,0 +1,396 @@
+"""One FHIR R4 resource -> the few facts a profile needs, through the vocabulary's codes.
+
+Each resource is validated with the `fhir.resources` models (R4B), then read: an active
+Condition gives substances and conditions, an active medication gives therapies, a final
+Observation a measure's score, a Goal a goal, a CareTeam its members, a Patient the record
+number, the given name and the preferred language. Nothing else is read (no family name,
+address, note or narrative). These functions run in worker processes (fhir_import.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..project.codes import CODE_SYSTEMS
+from ..project.schema import key_text
+from ..project.vocabulary import Vocabulary
+
+CONDITION_FIELDS = ("substances", "conditions")
+"""Profile fields that active Conditions fill."""
+MEDICATION_FIELDS = ("therapies",)
+"""Profile fields that active MedicationRequests and MedicationStatements fill."""
+MEASURE_FIELD = "measures"
+"""The vocabulary block of measures that final Observations fill (when the vocabulary has one)."""
+
+ACTIVE_CONDITION = frozenset({"active", "recurrence", "relapse"})
+REFUTED_CONDITION = frozenset({"entered-in-error", "refuted"})
+ACTIVE_MEDICATION = frozenset({"active"})
+FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})
+OPEN_GOAL = frozenset({"planned", "accepted", "active", "completed"})
+ACTIVE_CARE_TEAM = frozenset({"active"})
+READ_TYPES = frozenset(
+    {"Patient", "Condition", "MedicationRequest", "MedicationStatement", "Observation", "Goal", "CareTeam"}
+)
+"""Resource types the import reads; resources of other types are skipped without being read."""
+_SHORT_SYSTEM = {uri: name for name, uri in CODE_SYSTEMS.items()}
+_CODE_LIKE = re.compile(r"[A-Za-z0-9.:/_#-]{1,80}")
+
+
+# -- codes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeIndex:
+    """Which vocabulary terms a coded record entry stands for."""
+
+    exact: Mapping[tuple[str, str], tuple[tuple[str, str], ...]]
+    """(system URI, code) -> ((field, term), ...)."""
+    prefixes: tuple[tuple[str, str, str, str], ...]
+    """(system URI, code prefix, field, term) for ICD-10-CM codes with a trailing *."""
+
+    @classmethod
+    def from_vocabulary(cls, vocabulary: Vocabulary) -> CodeIndex:
+        exact: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        prefixes = []
+        for (vocabulary_field, term), codes in vocabulary.codes.items():
+            for code in codes:
+                system, _, value = code.partition(":")
+                uri = CODE_SYSTEMS[system]
+                if value.endswith("*"):
+                    prefixes.append((uri, _plain(uri, value[:-1]), vocabulary_field, term))
+                else:
+                    exact.setdefault((uri, _plain(uri, value)), []).append((vocabulary_field, term))
+        return cls({k: tuple(v) for k, v in exact.items()}, tuple(prefixes))
+
+    def terms(self, system: str | None, code: str | None, fields: Sequence[str]) -> list[tuple[str, str]]:
+        """The (field, term) pairs among `fields` that this code means."""
+        if not system or not code:
+            return []
+        plain = _plain(system, code)
+        found = [pair for pair in self.exact.get((system, plain), ()) if pair[0] in fields]
+        found += [
+            (f, term)
+            for uri, prefix, f, term in self.prefixes
+            if uri == system and f in fields and plain.startswith(prefix)
+        ]
+        return found
+
+
+def _plain(system: str, code: str) -> str:
+    """ICD-10-CM codes are compared without their dot (F11.20 and F1120 are the same code)."""
+    code = code.strip()
+    return code.replace(".", "").upper() if system == CODE_SYSTEMS["ICD-10-CM"] else code
+
+
+def code_label(system: str | None, code: str | None) -> str:
+    """A code as the report shows it: ICD-10-CM|F16.20 (the system's URI when it has no short name).
+
+    Anything that does not look like a code (free text typed into a code field) is not shown.
+    """
+    shown = _SHORT_SYSTEM.get(system or "", system or "?")
+    shown = shown if _CODE_LIKE.fullmatch(shown) else "(not a code system)"
+    return f"{shown}|{code if code and _CODE_LIKE.fullmatch(code) else '(not a code)'}"
+
+
+# -- facts: what one resource says about one patient ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PatientFacts:
+    """What a Patient resource gives a profile."""
+
+    record_id: str | None
+    """The value of the identifier in `import.fhir.id_system`."""
+    name: str | None
+    """The first given name."""
+    language: str | None
+    """The preferred language's code (primary subtag, lowercase)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoalFacts:
+    """What a Goal resource gives a profile."""
+
+    text: str
+    by: date | None
+    done: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """One score of a measure."""
+
+    measure: str
+    day: date
+    moment: str
+    """The full effective time, so the latest of two scores on one day wins."""
+    score: int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """What one resource says, small enough to keep for thousands of patients."""
+
+    kind: str
+    """patient, condition, medication, observation, goal, careteam, skipped or broken."""
+    patient: str | None
+    """The patient it belongs to: Patient/<id>, or a Bundle's urn:uuid: full URL."""
+    position: tuple[int, int]
+    """(file number, line in NDJSON or entry index in a Bundle)."""
+    active: bool = False
+    """It counts (an active condition, a final observation ...)."""
+    terms: tuple[tuple[str, str], ...] = ()
+    unmapped: tuple[str, ...] = ()
+    details: PatientFacts | GoalFacts | Score | tuple[tuple[str, str | None], ...] | None = None
+    error: str | None = None
+    resource_type: str = ""
+
+
+def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: CodeIndex, id_system: str) -> Fact:
+    """One resource (JSON text or parsed) -> the facts a profile needs, or why it is broken."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return Fact("broken", None, position, error="this line is not JSON")
+    if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+        return Fact("broken", None, position, error="expected a FHIR resource (a JSON object with a resourceType)")
+    resource_type = raw["resourceType"]
+    owner = _raw_owner(raw)
+    if resource_type not in READ_TYPES:
+        return Fact("skipped", owner, position, resource_type=resource_type)
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        resource = get_fhir_model_class(resource_type).model_validate(raw)
+    except ValidationError as error:
+        return Fact("broken", owner, position, error=_fhir_problem(error), resource_type=resource_type)
+    except (ValueError, TypeError, AttributeError):
+        return Fact("broken", owner, position, error="not valid FHIR R4", resource_type=resource_type)
+    reader = _READERS[resource_type]
+    return reader(resource, owner, position, index, id_system)
+
+
+def _raw_owner(raw: dict[str, Any]) -> str | None:
+    """Whose resource this is, read before validation so a broken one can still be pinned on its patient."""
+    if raw.get("resourceType") == "Patient":
+        return f"Patient/{raw['id']}" if isinstance(raw.get("id"), str) else None
+    for key in ("subject", "patient"):
+        reference = raw.get(key)
+        if isinstance(reference, dict) and isinstance(reference.get("reference"), str):
+            return patient_key(reference["reference"])
+    return None
+
+
+def patient_key(reference: str) -> str | None:
+    """Patient/<id> from a reference (relative, absolute or versioned), or a urn: kept to resolve in its Bundle."""
+    reference = reference.split("/_history/")[0].strip()
+    if reference.startswith("urn:"):
+        return reference
+    parts = reference.rstrip("/").split("/")
+    if len(parts) >= 2 and parts[-2] == "Patient" and parts[-1]:
+        return f"Patient/{parts[-1]}"
+    return None
+
+
+def _fhir_problem(error: ValidationError) -> str:
+    """Where the resource breaks the FHIR model; pydantic's message for value errors is left out (it may quote)."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False)[:3]:
+        loc = tuple(p for p in item["loc"] if p != "root")
+        what = "value not allowed here" if item["type"] == "value_error" else item["msg"]
+        parts.append(f"{key_text(loc) or 'resource'}: {what}")
+    more = len(error.errors()) - len(parts)
+    return "not valid FHIR R4 (" + "; ".join(parts) + (f"; {more} more" if more > 0 else "") + ")"
+
+
+def _codings(concept: Any) -> list[tuple[str | None, str | None]]:
+    if concept is None:
+        return []
+    return [(coding.system, coding.code) for coding in (concept.coding or [])]
+
+
+def _codes_of(concept: Any) -> set[str | None]:
+    return {code for _, code in _codings(concept)}
+
+
+def _map(concept: Any, index: CodeIndex, fields: Sequence[str]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """Terms that a coded concept means, and its codes when none maps."""
+    codings = _codings(concept)
+    terms: list[tuple[str, str]] = []
+    for system, code in codings:
+        for pair in index.terms(system, code, fields):
+            if pair not in terms:
+                terms.append(pair)
+    unmapped = () if terms else tuple(code_label(s, c) for s, c in codings if c)
+    return tuple(terms), unmapped
+
+
+def _read_patient(
+    resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, id_system: str
+) -> Fact:
+    record_id = next(
+        (i.value for i in (resource.identifier or []) if i.system == id_system and i.value),
+        None,
+    )
+    names = [n for n in (resource.name or []) if n.given]
+    names.sort(key=lambda n: {"usual": 0, "official": 1}.get(n.use or "", 2))
+    given = names[0].given[0].strip() if names and names[0].given[0] else None
+    return Fact(
+        "patient",
+        owner,
+        position,
+        details=PatientFacts(record_id, given or None, _preferred_language(resource)),
+        resource_type="Patient",
+    )
+
+
+def _preferred_language(resource: Any) -> str | None:
+    """The preferred language (or the only one given), as a primary subtag: es-MX -> es."""
+    communication = resource.communication or []
+    chosen = [c for c in communication if c.preferred] or (communication if len(communication) == 1 else [])
+    for item in chosen:
+        for _system, code in _codings(item.language):
+            if code:
+                return code.split("-")[0].split("_")[0].lower()
+    return None
+
+
+def _read_condition(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
+    active = bool(_codes_of(resource.clinicalStatus) & ACTIVE_CONDITION) and not (
+        _codes_of(resource.verificationStatus) & REFUTED_CONDITION
+    )
+    terms, unmapped = _map(resource.code, index, CONDITION_FIELDS) if active else ((), ())
+    return Fact("condition", owner, position, active, terms, unmapped, resource_type="Condition")
+
+
+def _read_medication(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
+    active = resource.status in ACTIVE_MEDICATION
+    concept = resource.medicationCodeableConcept
+    terms, unmapped = _map(concept, index, MEDICATION_FIELDS) if active else ((), ())
+    return Fact("medication", owner, position, active, terms, unmapped, resource_type=type(resource).__name__)
+
+
+def _read_observation(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
+    if resource.status not in FINAL_OBSERVATION:
+        return Fact("observation", owner, position, resource_type="Observation")
+    terms, unmapped = _map(resource.code, index, (MEASURE_FIELD,))
+    value = resource.valueInteger
+    if value is None and resource.valueQuantity is not None:
+        value = resource.valueQuantity.value
+    moment = resource.effectiveDateTime
+    day = _day(moment)
+    if not terms or value is None or day is None:
+        return Fact("observation", owner, position, unmapped=unmapped, resource_type="Observation")
+    score: int | float = int(value) if Decimal(value) == int(value) else float(value)
+    details = Score(terms[0][1], day, str(moment), score)
+    return Fact("observation", owner, position, True, terms[:1], details=details, resource_type="Observation")
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _read_goal(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
+    text = (resource.description.text or "").strip() if resource.description else ""
+    if resource.lifecycleStatus not in OPEN_GOAL or not text:
+        return Fact("goal", owner, position, resource_type="Goal")
+    by = next((_day(t.dueDate) for t in (resource.target or []) if t.dueDate), None)
+    achieved = "achieved" in _codes_of(resource.achievementStatus)
+    done = _day(resource.statusDate) if achieved else None
+    return Fact("goal", owner, position, True, details=GoalFacts(text, by, done), resource_type="Goal")
+
+
+def _read_care_team(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
+    if resource.status is not None and resource.status not in ACTIVE_CARE_TEAM:
+        return Fact("careteam", owner, position, resource_type="CareTeam")
+    members: list[tuple[str, str | None]] = []
+    for participant in resource.participant or []:
+        member = participant.member
+        if member is None or not (member.display or "").strip():
+            continue
+        reference = member.reference or ""
+        if reference.startswith(("Patient/", "RelatedPerson/")) or reference == owner:
+            continue  # the person themself and their family are not the care team
+        role = None
+        for concept in participant.role or []:
+            role = (concept.text or "").strip() or next(
+                (c.display.strip() for c in (concept.coding or []) if c.display and c.display.strip()), None
+            )
+            break
+        members.append((member.display.strip(), role))
+    return Fact("careteam", owner, position, bool(members), details=tuple(members), resource_type="CareTeam")
+
+
+_READERS: dict[str, Callable[[Any, str | None, tuple[int, int], CodeIndex, str], Fact]] = {
+    "Patient": _read_patient,
+    "Condition": _read_condition,
+    "MedicationRequest": _read_medication,
+    "MedicationStatement": _read_medication,
+    "Observation": _read_observation,
+    "Goal": _read_goal,
+    "CareTeam": _read_care_team,
+}
+
+
+# -- one patient's record, gathered from every file ----------------------------------------------
+
+
+@dataclass(slots=True)
+class PatientRecord:
+    """Everything the files say about one patient, kept small."""
+
+    facts: PatientFacts | None = None
+    position: tuple[int, int] | None = None
+    seen: set[str] = field(default_factory=set)
+    """Kinds of resource the record holds for this person (a field is replaced only then)."""
+    terms: dict[str, list[str]] = field(default_factory=dict)
+    scores: dict[str, dict[date, Score]] = field(default_factory=dict)
+    goals: list[GoalFacts] = field(default_factory=list)
+    care_team: list[tuple[str, str | None]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    unmapped: set[str] = field(default_factory=set)
+    broken: bool = False
+    """A resource of this patient is not valid FHIR: nothing is written for them."""
+
+    def add(self, fact: Fact) -> None:
+        """Take in one resource's facts."""
+        self.seen.add(fact.kind)
+        for f, term in fact.terms:
+            terms = self.terms.setdefault(f, [])
+            if term not in terms:
+                terms.append(term)
+        if fact.terms:
+            self.counts[fact.kind] += 1
+        self.unmapped.update(fact.unmapped)
+        details = fact.details
+        if isinstance(details, Score):
+            series = self.scores.setdefault(details.measure, {})
+            known = series.get(details.day)
+            if known is None or known.moment <= details.moment:
+                series[details.day] = details
+        elif isinstance(details, GoalFacts):
+            self.goals.append(details)
+            self.counts["goal"] += 1
+        elif isinstance(details, tuple):
+            for member in details:
+                if member not in self.care_team:
+                    self.care_team.append(member)

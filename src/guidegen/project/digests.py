@@ -1,0 +1,43 @@
+"""Hashes of the inputs a guide is made from: what tells a build whether anything changed.
+
+Only hashes: never a value from a profile."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from .. import __version__
+from .settings import SETTINGS_FILE
+from .theme import theme_fingerprint
+from .userfiles import read_bytes
+from .vocabulary import VOCABULARY_FILE
+
+
+def digest(*parts: bytes | str) -> str:
+    """A short, stable hash of some bytes or strings."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "big"))
+        hasher.update(data)
+    return hasher.hexdigest()[:32]
+
+
+def file_digest(path: Path) -> str:
+    """Hash of a file's bytes; a folder, pipe, device or huge file is never read (loading reports it)."""
+    data, _ = read_bytes(path, (Path("/"),), str(path))
+    return digest(data if data is not None else b"\0unreadable")
+
+
+def shared_digest(root: Path, theme_dirs: tuple[Path, ...]) -> str:
+    """Hash of the inputs every guide uses: guidegen's version, settings, vocabulary and theme."""
+    settings = (root / SETTINGS_FILE).read_bytes()
+    vocabulary = (root / VOCABULARY_FILE).read_bytes()
+    return digest(__version__, settings, vocabulary, theme_fingerprint(theme_dirs))
+
+
+def module_file_digests(files: Iterable[tuple[str, Path]]) -> dict[str, str]:
+    """Hash of every module file by its relative path."""
+    return {name: file_digest(path) for name, path in files}

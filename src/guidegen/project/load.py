@@ -1,0 +1,93 @@
+"""The project: settings, vocabulary, modules and theme, loaded and checked once per command.
+
+Shared inputs are all or nothing: any problem in them stops a build before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import jinja2
+
+from ..errors import InvalidInput, Problem, Problems
+from ..text.markdown import lint_markdown
+from .content import Module, load_modules
+from .digests import digest, shared_digest
+from .profiles import LoadedProfile, load_profiles
+from .settings import Settings, load_settings
+from .theme import Theme, load_theme
+from .vocabulary import Vocabulary, load_vocabulary
+
+T = TypeVar("T")
+ThemeCheck = Callable[[Theme, Settings, Path], list[Problem]]
+"""A trial render of the theme's page templates (web/themecheck.py), handed in by the caller:
+the loader stays below the stages that render pages."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything shared by all guides, loaded and checked once."""
+
+    root: Path
+    """The project folder (where guidegen.yaml is)."""
+    settings: Settings
+    vocabulary: Vocabulary
+    modules: tuple[Module, ...]
+    """Every module, in guide order."""
+    theme: Theme
+    pages: jinja2.Environment
+    """Page templates, compiled once, with their filters."""
+    shared: str
+    """Hash of settings, vocabulary, theme and guidegen's version."""
+    module_hashes: Mapping[str, tuple[str, Mapping[str, str]]]
+    """Module id -> (hash of its place: section, order and priority; hash of each language's text).
+
+    The rule is not in it: a changed rule matters only where it changes who gets the module,
+    and that shows in each guide's list of selected modules."""
+
+
+def load_project(root: Path, check_theme: ThemeCheck | None = None) -> Project:
+    """Load and check the shared inputs; raises InvalidInput with every problem found.
+
+    Commands load through web.themecheck.load_checked_project, which also trial-renders the theme."""
+    settings = load_settings(root)
+    vocabulary = load_vocabulary(root, settings)
+    problems = Problems()
+    theme = _collect(problems, lambda: load_theme(root, settings))
+    modules = _collect(problems, lambda: load_modules(root, settings, vocabulary)) or []
+    if theme is not None:
+        for module in modules:
+            for text in module.texts.values():
+                problems.extend(lint_markdown(text.source, text.where, theme.asset_exists))
+    if theme is not None and check_theme is not None:
+        problems.extend(check_theme(theme, settings, root))  # a broken page template stops the build
+    problems.raise_errors()
+    assert theme is not None
+    hashes = {
+        m.id: (
+            digest(m.section, str(m.order), str(m.priority)),  # priority decides what is printed
+            {lang: digest(t.title, t.summary, t.source) for lang, t in m.texts.items()},
+        )
+        for m in modules
+    }
+    shared = shared_digest(root, theme.dirs)
+    return Project(root, settings, vocabulary, tuple(modules), theme, theme.page_environment(), shared, hashes)
+
+
+def _collect(problems: Problems, load: Callable[[], T]) -> T | None:
+    """Run one loader; keep its problems so the others still run."""
+    try:
+        return load()
+    except InvalidInput as error:
+        problems.extend(error.problems)
+        return None
+
+
+def valid_profiles(project: Project, ids: Sequence[str] = ()) -> Iterator[LoadedProfile]:
+    """Valid profiles, for commands that only read (explain, check)."""
+    for loaded, _ in load_profiles(project.root, project.settings, project.vocabulary, tuple(ids)):
+        if loaded is not None:
+            yield loaded

@@ -1,0 +1,351 @@
+"""Profiles (profiles/<id>.yaml): one person each, validated against the schema and vocabulary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from ..errors import Problem, UsageError, display_path
+from .schema import Day, Flag, Frozen, Text, Whole, validate
+from .settings import Settings
+from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
+from .yamlfile import YamlDocument, read_yaml
+
+PROFILES_DIR = "profiles"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+RESERVED_IDS = frozenset({"assets", "index", "robots", "sitemap", "favicon", "manifest", "guidegen", "preview"})
+"""Ids that name, or could one day name, guidegen's own files in the output folder."""
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a profile id, or None (the message never repeats the value)."""
+    if not ID_PATTERN.match(value):
+        return "an id is 1 to 64 lowercase letters, digits and -, starting with a letter or digit"
+    if value in RESERVED_IDS:
+        return f"this id is reserved for guidegen's own files ({', '.join(sorted(RESERVED_IDS))}): choose another"
+    return None
+
+
+Term = Annotated[str, Field(strict=True)]
+
+
+class Goal(Frozen):
+    """Something the person wants to reach, optionally by a date."""
+
+    text: Text
+    """The goal in the person's words."""
+    by: Day | None = None
+    """When they hope to reach it."""
+    done: Day | None = None
+    """When they reached it (shown under "My progress")."""
+
+
+class Supporter(Frozen):
+    """Someone in the person's life who supports their recovery."""
+
+    name: Text
+    """What the person calls them."""
+    relation: Text | None = None
+    """Sister, friend, sponsor ..."""
+    phone: Text | None = None
+    """A number to call."""
+
+
+class CareTeamMember(Frozen):
+    """A professional on the person's care team."""
+
+    name: Text
+    """Their name."""
+    role: Text | None = None
+    """Counselor, prescriber, case manager ..."""
+    phone: Text | None = None
+    """A number to call."""
+
+
+class SafetyContact(Frozen):
+    """A person or service in the safety plan, with a number to call."""
+
+    name: Text
+    """Who (or which service)."""
+    phone: Text | None = None
+    """The number to call."""
+
+
+SafetyItem = Text | SafetyContact
+
+
+class SafetyPlan(Frozen):
+    """A Stanley-Brown safety plan in the person's own words."""
+
+    warning_signs: tuple[Text, ...] = ()
+    """Step 1: signs that a crisis may be coming."""
+    coping: tuple[Text, ...] = ()
+    """Step 2: things I can do on my own to take my mind off problems."""
+    distractions: tuple[SafetyItem, ...] = ()
+    """Step 3: people and places that take my mind off things."""
+    help: tuple[SafetyItem, ...] = ()
+    """Step 4: people I can ask for help."""
+    professionals: tuple[SafetyItem, ...] = ()
+    """Step 5: clinicians, crisis lines, the nearest emergency department."""
+    safe_environment: tuple[Text, ...] = ()
+    """Step 6: making my surroundings safer."""
+    reason_for_living: Text | None = None
+    """The one thing most important to me and worth living for."""
+
+
+class ReviewEntry(Frozen):
+    """One past review of the plan."""
+
+    date: Day
+    """When it happened."""
+    note: Text | None = None
+    """What changed."""
+
+
+class Score(Frozen):
+    """One score on a measure, on the day it was taken."""
+
+    date: Day
+    """When the check was done."""
+    score: Whole
+    """The total score, within the measure's range."""
+
+
+class Review(Frozen):
+    """When the plan was and will next be re-evaluated."""
+
+    next: Day | None = None
+    """The next review date, shown on the cover."""
+    history: tuple[ReviewEntry, ...] = ()
+    """Past reviews, oldest first."""
+
+
+class Profile(Frozen):
+    """One person's profile, trusted once loaded."""
+
+    id: Annotated[str, Field(strict=True)]
+    """Names the output folder; never the person's name."""
+    name: Text
+    """The name the guide calls the person."""
+    pronouns: Text | None = None
+    """e.g. she/her."""
+    language: Annotated[str, Field(strict=True)] | None = None
+    """One of the site's languages; the first when absent."""
+    format: tuple[Term, ...] = ()
+    """Print and screen needs (vocabulary: format)."""
+    substances: tuple[Term, ...] = ()
+    """Vocabulary: substances."""
+    prescribed: tuple[Term, ...] = ()
+    """Which of `substances` the person takes only as prescribed, as directed (vocabulary: substances)."""
+    stage: Term | None = None
+    """Stage of change (vocabulary: stage)."""
+    conditions: tuple[Term, ...] = ()
+    """Co-occurring conditions (vocabulary: conditions)."""
+    trauma_informed: Flag = False
+    """Use trauma-informed wording and include trauma content."""
+    therapies: tuple[Term, ...] = ()
+    """Therapies and medications (vocabulary: therapies)."""
+    groups: tuple[Term, ...] = ()
+    """Mutual-help and peer support (vocabulary: groups)."""
+    support_style: Term | None = None
+    """Secular, faith-based or any (vocabulary: support_style)."""
+    needs: tuple[Term, ...] = ()
+    """What the person needs help with: housing, work, money ... (vocabulary: needs)."""
+    strengths: tuple[Term, ...] = ()
+    """Recovery capital the person brings: people, faith, work, skills ... (vocabulary: strengths)."""
+    population: tuple[Term, ...] = ()
+    """Groups with pages written for them: young person, older adult ... (vocabulary: population)."""
+    transitions: tuple[Term, ...] = ()
+    """A move out of jail, hospital or residential care now or soon (vocabulary: transitions)."""
+    goals: tuple[Goal, ...] = ()
+    reasons: tuple[Text, ...] = ()
+    triggers: tuple[Text, ...] = ()
+    warning_signs: tuple[Text, ...] = ()
+    coping: tuple[Text, ...] = ()
+    people: tuple[Supporter, ...] = ()
+    care_team: tuple[CareTeamMember, ...] = ()
+    safety_plan: SafetyPlan | None = None
+    review: Review = Review()
+    measures: dict[Term, tuple[Score, ...]] = Field(default_factory=dict)
+    """Scores over time per measure (vocabulary: measures)."""
+    message: Text | None = None
+    """A personal note from the care team."""
+    print: Literal["essentials", "full"] = "essentials"
+    """On paper: the modules that fit the page budget (essentials), or every module (full)."""
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        problem = id_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    def template_view(self) -> dict[str, Any]:
+        """The profile as plain data for module templates (`person`); absent fields are empty."""
+        return self.model_dump(mode="python")
+
+
+@dataclass(frozen=True)
+class LoadedProfile:
+    """A valid profile and the file it came from."""
+
+    profile: Profile
+    path: Path
+    """The YAML file."""
+    where: str
+    """The file as shown in messages."""
+
+
+PROFILE_SUFFIXES = (".yaml", ".yml")
+
+
+def profile_paths(root: Path) -> list[Path]:
+    """Every profile file, in a stable order."""
+    folder = root / PROFILES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES)
+
+
+def check_id(profile_id: str) -> str:
+    """A profile id from the command line, or a usage error. The error never repeats what was
+    typed: a mistyped id is often the person's name."""
+    problem = id_problem(profile_id)
+    if problem:
+        raise UsageError(f"that is not a profile id: {problem} (never the person's name)")
+    return profile_id
+
+
+def find_profile(root: Path, profile_id: str) -> Path:
+    """The file of a profile named on the command line: profiles/<id>.yaml or .yml."""
+    check_id(profile_id)
+    for suffix in PROFILE_SUFFIXES:
+        path = root / PROFILES_DIR / f"{profile_id}{suffix}"
+        if path.is_file():
+            return path
+    raise UsageError(f"no profile with id {profile_id} in {PROFILES_DIR}/")
+
+
+def load_profile(
+    path: Path, root: Path, settings: Settings, vocabulary: Vocabulary
+) -> tuple[LoadedProfile | None, list[Problem]]:
+    """Read and validate one profile; problems never quote its values."""
+    where = display_path(path, root)
+    document, problems = read_yaml(path, root)
+    if document is None:
+        return None, problems
+    profile, problems = validate(Profile, document, where)
+    if profile is None:
+        return None, problems
+    problems = _check_terms(profile, document, where, settings, vocabulary)
+    if profile.id != path.stem:
+        problems.append(Problem(where, document.line(("id",)), "id: must match the file name (profiles/<id>.yaml)"))
+    if problems:
+        return None, problems
+    if profile.language is None:
+        profile = profile.model_copy(update={"language": settings.default_language})
+    return LoadedProfile(profile, path, where), []
+
+
+def _check_terms(
+    profile: Profile, document: YamlDocument, where: str, settings: Settings, vocabulary: Vocabulary
+) -> list[Problem]:
+    problems = []
+    for field in (*LIST_FIELDS, *BORROWED_FIELDS):
+        allowed = vocabulary.terms(field)
+        for index, term in enumerate(getattr(profile, field)):
+            if term not in allowed:
+                problems.append(
+                    Problem(
+                        where,
+                        document.line((field, index)),
+                        f"{field}[{index}]: not a term in the vocabulary (expected one of: {', '.join(allowed) or 'none declared'})",
+                    )
+                )
+        if len(set(getattr(profile, field))) != len(getattr(profile, field)):
+            problems.append(Problem(where, document.line((field,)), f"{field}: a term is listed twice"))
+    for index, term in enumerate(profile.prescribed):
+        if term in vocabulary.terms("prescribed") and term not in profile.substances:
+            problems.append(
+                Problem(
+                    where,
+                    document.line(("prescribed", index)),
+                    f"prescribed[{index}]: list this term under substances too (prescribed says which substances are taken only as prescribed)",
+                )
+            )
+    for field in SINGLE_FIELDS:
+        term = getattr(profile, field)
+        allowed = vocabulary.terms(field)
+        if term is not None and term not in allowed:
+            problems.append(
+                Problem(
+                    where,
+                    document.line((field,)),
+                    f"{field}: not a term in the vocabulary (expected one of: {', '.join(allowed) or 'none declared'})",
+                )
+            )
+    problems.extend(_check_measures(profile, document, where, vocabulary))
+    if profile.language is not None and profile.language not in settings.languages:
+        problems.append(
+            Problem(
+                where,
+                document.line(("language",)),
+                f"language: expected one of the site's languages ({', '.join(settings.languages)})",
+            )
+        )
+    return problems
+
+
+def _check_measures(profile: Profile, document: YamlDocument, where: str, vocabulary: Vocabulary) -> list[Problem]:
+    """Each measure is declared, each score within its range, each date once."""
+    problems = []
+    for measure_id, scores in profile.measures.items():
+        measure = vocabulary.measures.get(measure_id)
+        if measure is None:
+            allowed = ", ".join(vocabulary.measures) or "none declared"
+            problems.append(
+                Problem(
+                    where,
+                    document.line(("measures", measure_id)),
+                    f"measures: a measure that is not in the vocabulary (expected one of: {allowed})",
+                )
+            )
+            continue
+        seen: set[object] = set()
+        for index, entry in enumerate(scores):
+            at = ("measures", measure_id, index)
+            if not measure.low <= entry.score <= measure.high:
+                problems.append(
+                    Problem(
+                        where,
+                        document.line((*at, "score")),
+                        f"measures.{measure_id}[{index}].score: outside the range {measure.low} to {measure.high}",
+                    )
+                )
+            if entry.date in seen:
+                problems.append(
+                    Problem(
+                        where,
+                        document.line((*at, "date")),
+                        f"measures.{measure_id}[{index}].date: the same date appears twice; keep one score per day",
+                    )
+                )
+            seen.add(entry.date)
+    return problems
+
+
+def load_profiles(
+    root: Path, settings: Settings, vocabulary: Vocabulary, ids: Sequence[str] = ()
+) -> Iterator[tuple[LoadedProfile | None, list[Problem]]]:
+    """Stream profiles one at a time (memory stays flat for thousands of them)."""
+    wanted = set(ids)
+    for path in profile_paths(root):
+        if wanted and path.stem not in wanted:
+            continue
+        yield load_profile(path, root, settings, vocabulary)

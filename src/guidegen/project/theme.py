@@ -1,0 +1,250 @@
+"""The theme: page templates, UI strings and assets, from the project's templates/ over the default.
+
+The default theme ships inside the package (the repository's templates/ folder), so a project
+made by `guidegen init` works without copying it; a project's own templates/ overrides it file
+by file, and its strings.yaml overrides single strings.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.bccache
+from babel.dates import format_date
+from jinja2 import pass_context
+from jinja2.loaders import split_template_path
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from ..errors import InvalidInput, Problem, display_path
+from ..text.sandbox import ModuleSandbox, with_limits
+from .settings import Settings
+from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
+from .yamlfile import read_yaml
+
+TEMPLATES_DIR = "templates"
+STRINGS_FILE = "strings.yaml"
+
+
+def default_theme_dir() -> Path:
+    """The theme that ships with guidegen."""
+    return Path(str(resources.files("guidegen") / "default_theme"))
+
+
+def font_dir() -> Path:
+    """Atkinson Hyperlegible, from its registry package: served as assets/fonts/."""
+    import fontpkg_atkinson_hyperlegible
+
+    return Path(fontpkg_atkinson_hyperlegible.__file__).parent / "files"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Where templates and assets come from, and the UI strings per language."""
+
+    dirs: tuple[Path, ...]
+    """Theme folders, the project's first."""
+    strings: Mapping[str, Mapping[str, str]]
+    """language -> key -> text."""
+    assets: Mapping[str, Path]
+    """Every asset by its path under assets/ (e.g. 'guide.css', 'fonts/x.ttf'), first folder wins."""
+    roots: tuple[Path, ...] = ()
+    """Where theme files may lead: the project and the default theme (links out are refused)."""
+
+    def page_environment(self) -> jinja2.Environment:
+        """Jinja2 for page templates: the same immutable sandbox as modules, autoescaped, strict
+        about undefined names, reading only regular files inside the project or the default theme.
+
+        One per theme, so the templates that the trial render compiled are the build's."""
+        return self._pages
+
+    @functools.cached_property
+    def _pages(self) -> jinja2.Environment:
+        return _limited_pages(
+            bytecode_cache=_COMPILED,
+            loader=ThemeLoader(self.dirs, self.roots or self.dirs),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def asset_exists(self, relative: str) -> bool:
+        """Whether assets/<relative> exists in the theme."""
+        return relative in self.assets
+
+
+@pass_context
+def format_day(context: Context, value: date | None, style: str = "long") -> str:
+    """A date in the page's language (`lang` in its context), e.g. 15 de diciembre de 2026."""
+    return "" if value is None else format_date(value, format=style, locale=context["lang"])
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal for a page template's <style> (UI strings in @page content)."""
+    escaped = "".join(c if c.isalnum() or c in " .,:;!?'()-" else f"\\{ord(c):x} " for c in value)
+    return Markup(f'"{escaped}"')
+
+
+def _limited_pages(**options: Any) -> jinja2.Environment:
+    """The module sandbox's class (limits on repetition, powers, format widths, call arguments)
+    with a bounded range() and guarded filters: a hostile theme cannot exhaust memory."""
+    env = ModuleSandbox(**options)
+    env.filters["day"] = format_day
+    env.filters["css_string"] = css_string
+    return with_limits(env)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled page templates kept in memory for the life of the process, checked against
+    each template's source: the preview and the trial render compile a theme once, not per build."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self.limit = limit
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if len(self.store) >= self.limit:
+            self.store.clear()
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
+class ThemeLoader(jinja2.BaseLoader):
+    """FileSystemLoader's search order, refusing links out of the theme's roots, anything that
+    is not a regular file, and files over the size cap."""
+
+    def __init__(self, dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> None:
+        self.dirs = dirs
+        self.roots = roots
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.dirs:
+            path = folder.joinpath(*pieces)
+            if not os.path.lexists(path):
+                continue
+            data, problem = read_bytes(path, self.roots, str(path), MAX_TEXT_BYTES)
+            text, problem = decode_text(data, str(path)) if data is not None else (None, problem)
+            if text is None:
+                raise jinja2.TemplateNotFound(template, problem.message if problem else None)
+            mtime = path.stat().st_mtime
+            return text, str(path), lambda path=path, mtime=mtime: path.stat().st_mtime == mtime
+        raise jinja2.TemplateNotFound(template)
+
+
+def theme_roots(project: Path) -> tuple[Path, ...]:
+    """Where theme files may lead: the project itself and the default theme."""
+    return (project, default_theme_dir())
+
+
+def theme_folders(project: Path) -> tuple[Path, ...]:
+    """The project's templates/ (when it exists) then the default theme, without repeats."""
+    unique: list[Path] = []
+    for folder in (project / TEMPLATES_DIR, default_theme_dir()):
+        if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
+            unique.append(folder)
+    return tuple(unique)
+
+
+def theme_fingerprint(dirs: tuple[Path, ...]) -> str:
+    """A hash of every template, string and asset, and of the fonts (changes when any does)."""
+    digest = hashlib.sha256()
+    for folder in (*dirs, font_dir()):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(folder)).encode())
+                data, _ = read_bytes(path, (folder,), str(path), MAX_ASSET_BYTES)
+                digest.update(data if data is not None else b"\0refused")
+    return digest.hexdigest()[:32]
+
+
+def load_theme(project: Path, settings: Settings) -> Theme:
+    """The project's templates/ (if any) over the default theme; every language needs its strings."""
+    folders = theme_folders(project)
+    roots = theme_roots(project)
+    problems: list[Problem] = []
+    strings = _read_strings(folders, project, roots, settings, problems)
+    default = strings.get("en", {})
+    where = f"{TEMPLATES_DIR}/{STRINGS_FILE}"
+    for language in settings.languages:
+        if language not in strings:
+            problems.append(
+                Problem(where, None, f"no UI strings for '{language}': add a '{language}:' block to {where}")
+            )
+        elif missing := sorted(set(default) - set(strings[language])):
+            problems.append(Problem(where, None, f"'{language}' lacks strings: {', '.join(missing)}"))
+    assets = _read_assets(folders, project, roots, problems)
+    if problems:
+        raise InvalidInput(problems)
+    for path in sorted(font_dir().glob("*.ttf")):
+        assets.setdefault(f"fonts/{path.name}", path)
+    return Theme(dirs=folders, strings=strings, assets=assets, roots=roots)
+
+
+def _read_strings(
+    folders: tuple[Path, ...], project: Path, roots: tuple[Path, ...], settings: Settings, problems: list[Problem]
+) -> dict[str, dict[str, str]]:
+    """UI strings per language: the default theme's, then the project's over them, string by string."""
+    strings: dict[str, dict[str, str]] = {}
+    for folder in reversed(folders):
+        path = folder / STRINGS_FILE
+        if not os.path.lexists(path):
+            continue
+        document, found = read_yaml(path, project, roots=roots)
+        problems.extend(found)
+        if document is None:
+            continue
+        where = display_path(path, project)
+        if not isinstance(document.data, dict):
+            problems.append(Problem(where, 1, "expected a mapping of languages to strings"))
+            continue
+        for language, texts in document.data.items():
+            if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+                shown = language if language in settings.languages else "this language"
+                problems.append(
+                    Problem(where, document.line((language,)), f"{shown}: expected a mapping of string names to text")
+                )
+            else:
+                strings.setdefault(language, {}).update(texts)
+    return strings
+
+
+def _read_assets(
+    folders: tuple[Path, ...], project: Path, roots: tuple[Path, ...], problems: list[Problem]
+) -> dict[str, Path]:
+    """Every asset by its path under assets/, first folder wins; templates and assets that lead
+    outside the project or the default theme, are not regular files or are too big are refused."""
+    assets: dict[str, Path] = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if "__pycache__" in path.parts or path.is_dir() and not path.is_symlink():
+                continue
+            relative = path.relative_to(folder)
+            is_asset = relative.parts[0] == "assets"
+            if not is_asset and path.suffix != ".html":
+                continue
+            where = display_path(path, project)
+            refused = file_problem(path, roots, where, MAX_ASSET_BYTES if is_asset else MAX_TEXT_BYTES)
+            if refused is not None:
+                problems.append(refused)
+            elif is_asset:
+                assets.setdefault(str(relative.relative_to("assets")), path)
+    return assets

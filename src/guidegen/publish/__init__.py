@@ -1,0 +1,1 @@
+"""Writing guides out: the one writer, the state in .guidegen/, the worker pool and `build()`."""

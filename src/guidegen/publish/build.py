@@ -1,0 +1,297 @@
+"""The build, top to bottom: load the project; then for each person select, personalise, render
+Markdown, render HTML, render PDF, and write; then record what was built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from ..errors import Problem, UsageError, display_path
+from ..project.content import CONTENT_DIR
+from ..project.digests import file_digest, module_file_digests, shared_digest
+from ..project.profiles import ID_PATTERN, check_id, profile_paths
+from ..project.settings import Settings, load_settings
+from ..project.theme import load_theme, theme_folders
+from ..web.pages import guide_link
+from ..web.themecheck import load_checked_project
+from .job import PDF_FILE, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
+from .output import INDEX_MARK, INDEX_TEMPLATE, Writer
+from .pool import Jobs
+from .state import (
+    MAIN_MANIFEST,
+    OLD_MANIFEST,
+    STATE_DIR,
+    Link,
+    Manifest,
+    ProjectState,
+    manifest_name,
+)
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the final line and the exit status."""
+
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def failed(self) -> int:
+        """How many profiles or guides could not be built."""
+        return len({p.path for p in self.problems if p.severity == "error"})
+
+    def finish(self, warnings: Sequence[Problem]) -> BuildReport:
+        """The report with the state's warnings first and the time the build took."""
+        self.problems[:0] = warnings
+        self.seconds = time.perf_counter() - self.started
+        return self
+
+
+def build(
+    root: Path,
+    ids: Sequence[str] = (),
+    *,
+    out: str | Path | None = None,
+    html: bool = True,
+    pdf: bool = True,
+    jobs: int = 1,
+    force: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+    index: bool = False,
+    sealed: bool | None = None,
+) -> BuildReport:
+    """Build the guides named by `ids` (all when empty), rendering only what changed; `sealed`
+    overrides `web.access` (the live preview shows plain pages on this computer)."""
+    settings, state, report, writer = load_settings(root), ProjectState(root), BuildReport(), Writer(root)
+    outputs = tuple(name for name, wanted in ((WEB_FILE, html), (PDF_FILE, pdf)) if wanted)
+    with state.locked(on_wait):
+        paths = choose_profiles(root, ids, report)
+        places = choose_places(root, settings, out, sealed)
+        clear_leftovers(writer, places)
+        manifest_file = manifest_name(places.site, root / settings.output)
+        manifest, links = state.manifest(manifest_file), state.links_for(p.stem for p in paths)
+        gone = [] if ids else sorted(set(manifest.guides) - {p.stem for p in paths})
+        modules = module_file_digests(module_files(root, settings))
+        if not force and not gone and nothing_changed(root, places, manifest, links, modules, paths, outputs):
+            report.unchanged = [p.stem for p in paths]
+        else:
+            project = load_checked_project(root)
+            inputs_unchanged = manifest.inputs_unchanged(project.shared, modules)
+            plan = BuildPlan(project, places, manifest, links, outputs, force, inputs_unchanged, state.histories())
+            following = build_changed(plan, writer, modules, paths, jobs, report, on_progress)
+            remove_old_files(writer, places, manifest, following, gone, report)
+            record_build(state, writer, manifest_file, following, plan.histories, gone)
+        writer.write_index(places.staff, staff_index(root, settings, places, links) if index else None)
+    return report.finish(state.warnings)
+
+
+def record_build(
+    state: ProjectState,
+    writer: Writer,
+    manifest_file: str,
+    following: Manifest,
+    histories: Mapping[str, Mapping[str, Any]],
+    gone: Sequence[str],
+) -> None:
+    """Every guide on disk first, then the state that says it was built."""
+    writer.sync()
+    state.save_manifest(manifest_file, following)
+    if manifest_file == MAIN_MANIFEST:  # what people were given: not a preview or another --out
+        state.save_histories({i: dict(h) for i, h in histories.items() if i not in gone})
+
+
+def choose_places(root: Path, settings: Settings, out: str | Path | None, sealed: bool | None) -> Places:
+    """The published folder (--out, else `output`) and the staff folder; staff files and the
+    project state may never be inside the published folder."""
+    site = Path(out) if out is not None else root / settings.output
+    staff = root / settings.print_output
+    published = site.resolve()
+    for name, kept in (("print_output", staff), ("the project state", root / STATE_DIR)):
+        if kept.resolve() == published or published in kept.resolve().parents:
+            raise UsageError(f"the output folder may not hold {name}: choose another folder")
+    if site.exists() and not site.is_dir():
+        raise UsageError(f"the output folder {display_path(site, root)} is a file, not a folder")
+    return Places(site, staff, settings.web.access == "private" if sealed is None else sealed)
+
+
+def build_changed(
+    plan: BuildPlan,
+    writer: Writer,
+    modules: dict[str, str],
+    paths: Sequence[Path],
+    jobs: int,
+    report: BuildReport,
+    on_progress: Callable[[int, int], None] | None,
+) -> Manifest:
+    """Render the guides whose inputs changed; the manifest that records the result."""
+    manifest, project = plan.manifest, plan.project
+    assets = manifest.assets
+    if plan.force or manifest.shared != project.shared or not all((plan.places.site / a).is_file() for a in assets):
+        assets = writer.write_shared(plan.places.site, project.theme)
+    following = Manifest(project.shared, modules, dict(manifest.guides), assets)
+    for result in build_guides(plan, paths, jobs, on_progress):
+        record_result(result, report, following)
+        writer.written.extend(result.written)
+        if result.history is not None:
+            plan.histories[result.id] = result.history
+    return following
+
+
+def remove_old_files(
+    writer: Writer, places: Places, manifest: Manifest, following: Manifest, gone: Sequence[str], report: BuildReport
+) -> None:
+    """Remove the files of guides whose profile is gone, and the old folder of a guide whose
+    link was rotated (once its new folder is built)."""
+    for guide_id in gone:
+        record = manifest.guides[guide_id]
+        files = places.web_files(guide_id, record.slug, record.outputs)
+        writer.remove(places.site / record.slug, [path.name for role, path in files.items() if role != "print"])
+        if "print" in files:
+            files["print"].unlink(missing_ok=True)
+        following.guides.pop(guide_id, None)
+        report.removed.append(guide_id)
+    for guide_id, record in manifest.guides.items():
+        now = following.guides.get(guide_id)
+        if now is not None and now.slug != record.slug:
+            files = places.web_files(guide_id, record.slug, record.outputs)
+            writer.remove(places.site / record.slug, [path.name for role, path in files.items() if role != "print"])
+
+
+def clear_leftovers(writer: Writer, places: Places) -> None:
+    """Before building: temporary files a killed build left, and what the first edition of
+    guidegen published that named people (site/<id>/ folders and its manifest)."""
+    for folder in (places.site, places.staff):
+        writer.remove_leftovers(folder)
+    old = places.site / OLD_MANIFEST
+    if not old.is_file():
+        return
+    try:
+        guides = json.loads(old.read_text(encoding="utf-8")).get("guides") or {}
+    except (OSError, ValueError, AttributeError):
+        guides = {}
+    for guide_id in guides if isinstance(guides, dict) else ():
+        if isinstance(guide_id, str) and ID_PATTERN.match(guide_id):
+            writer.remove(places.site / guide_id, [WEB_FILE, PDF_FILE])
+    old.unlink()
+
+
+def staff_index(root: Path, settings: Settings, places: Places, links: Mapping[str, Link]) -> str:
+    """print/index.html for staff: every guide by id with its private link and print PDF."""
+    theme = load_theme(root, settings)
+    language = settings.default_language
+    site = Path(os.path.relpath(places.site, places.staff)).as_posix()
+    guides = []
+    for guide_id, link in sorted(links.items()):
+        web = (places.site / link.slug / WEB_FILE).is_file()
+        pdf = (places.staff / f"{guide_id}.pdf").is_file()
+        if web or pdf:
+            key = link.key if places.private else None
+            local = f"{site}/{link.slug}/index.html" + (f"#k={key}" if key else "")
+            address = guide_link(settings, link.slug, key)
+            guides.append({"id": guide_id, "link": address, "local": local, "web": web, "pdf": pdf})
+    template = theme.page_environment().get_template(INDEX_TEMPLATE)
+    page = template.render(
+        settings=settings.in_language(language),
+        t=theme.strings[language],
+        lang=language,
+        guides=guides,
+        site=site,
+        mark=Markup(INDEX_MARK),
+    )
+    return str(page)
+
+
+def choose_profiles(root: Path, ids: Sequence[str], report: BuildReport) -> list[Path]:
+    """The profile files to build: all, or those named; a second file with the same id is a problem."""
+    for wanted in ids:
+        check_id(wanted)
+    every = profile_paths(root)
+    missing = [i for i in ids if i not in {p.stem for p in every}]
+    if missing:
+        raise UsageError(f"no profile with id {', '.join(missing)} in profiles/")
+    paths: list[Path] = []
+    seen: dict[str, Path] = {}
+    for path in every:
+        if ids and path.stem not in ids:
+            continue
+        if path.stem in seen:
+            other = display_path(seen[path.stem], root)
+            report.problems.append(Problem(display_path(path, root), None, f"id: the same id is used by {other}"))
+            continue
+        seen[path.stem] = path
+        paths.append(path)
+    return paths
+
+
+def module_files(root: Path, settings: Settings) -> list[tuple[str, Path]]:
+    """Every module file of every section, by its path relative to the project."""
+    return [
+        (f"{section}/{path.name}", path)
+        for section in settings.sections
+        for path in sorted((root / CONTENT_DIR / section).glob("*.md"))
+    ]
+
+
+def nothing_changed(
+    root: Path,
+    places: Places,
+    manifest: Manifest,
+    links: Mapping[str, Link],
+    modules: dict[str, str],
+    paths: Sequence[Path],
+    outputs: tuple[str, ...],
+) -> bool:
+    """True when no input changed since the last build: nothing needs loading or rendering."""
+    if not manifest.assets or not all((places.site / a).is_file() for a in manifest.assets):
+        return False
+    if not manifest.inputs_unchanged(shared_digest(root, theme_folders(root)), modules):
+        return False
+    for path in paths:
+        slug = links[path.stem].slug
+        files = places.web_files(path.stem, slug, outputs).values()
+        profile = file_digest(path)
+        if not manifest.is_current(
+            path.stem, outputs, files, slug=slug, profile=profile, inputs_unchanged=True, key=None
+        ):
+            return False
+    return True
+
+
+def build_guides(
+    plan: BuildPlan, paths: Sequence[Path], jobs: int, on_progress: Callable[[int, int], None] | None
+) -> list[GuideResult]:
+    """Every guide's result, in the order of the profiles however the workers finished."""
+    pdf = PDF_FILE in plan.outputs
+    if pdf and jobs > 1:
+        from ..paper import layout as _pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
+    costs = [pdf_cost(plan, path) for path in paths] if pdf and jobs > 1 else None
+    results: list[GuideResult | None] = [None] * len(paths)
+    for done, (position, result) in enumerate(Jobs(build_one, plan).run(paths, jobs, costs=costs), start=1):
+        results[position] = result
+        if on_progress:
+            on_progress(done, len(paths))
+    return [result for result in results if result is not None]
+
+
+def record_result(result: GuideResult, report: BuildReport, manifest: Manifest) -> None:
+    """Count one guide's result in the report and the next manifest."""
+    report.problems.extend(result.problems)
+    if result.status == "built":
+        report.built.append(result.id)
+    elif result.status == "unchanged":
+        report.unchanged.append(result.id)
+    if result.record is not None:
+        manifest.guides[result.id] = result.record

@@ -1,0 +1,221 @@
+"""One guide's job, what a worker runs: select, personalise and render the guide (guide stage), its
+web page (web stage) and its printed guide (paper stage), seal them for the person, and write
+them through the one writer."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..errors import GuidegenError, InvalidInput, Problem
+from ..guide import whatsnew
+from ..guide.assemble import Guide, make_guide
+from ..project.digests import digest, file_digest
+from ..project.load import Project
+from ..project.profiles import LoadedProfile, load_profile
+from ..project.rules import select_modules
+from ..web.pages import guide_link, render_sealed, render_web
+from ..web.seal import seal
+from .output import Writer
+from .state import (
+    GuideRecord,
+    Link,
+    Manifest,
+    guide_key,
+)
+
+WEB_FILE = "index.html"
+
+
+PDF_FILE = "guide.pdf"
+
+
+SEALED_PDF = "guide.pdf.enc"
+"""A private guide's PDF in its web folder: sealed like the page, opened by the page."""
+
+
+@dataclass(frozen=True)
+class GuideResult:
+    """What happened to one guide, sent back from a worker."""
+
+    id: str
+    status: str
+    """built, unchanged or failed."""
+    problems: tuple[Problem, ...] = ()
+    record: GuideRecord | None = None
+    written: tuple[Path, ...] = ()
+    """Files the job wrote: the build flushes them to disk before the state records the guide."""
+    history: Mapping[str, Any] | None = None
+    """What this guide was (ids and hashes) and what its "What's new" compares with."""
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where a build writes: what may be published, and what is for staff only."""
+
+    site: Path
+    """The published folder: site/<slug>/ per person, assets/, robots.txt."""
+    staff: Path
+    """Print guides for staff: print/<id>.pdf, and the staff index."""
+    private: bool
+    """Whether web guides are sealed for their person."""
+
+    def web_files(self, guide_id: str, slug: str, outputs: Sequence[str]) -> dict[str, Path]:
+        """Each output file of one guide by its role: web, pdf (for the web guide) and print."""
+        folder = self.site / slug
+        files = {}
+        if WEB_FILE in outputs:
+            files["web"] = folder / WEB_FILE
+        if PDF_FILE in outputs:
+            files["pdf"] = folder / (SEALED_PDF if self.private else PDF_FILE)
+            files["print"] = self.staff / f"{guide_id}.pdf"
+        return files
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What every guide's job needs: loaded once, shared with the workers."""
+
+    project: Project
+    places: Places
+    manifest: Manifest
+    links: Mapping[str, Link]
+    outputs: tuple[str, ...]
+    force: bool
+    inputs_unchanged: bool
+    """No shared input or module file changed since the last build."""
+    histories: dict[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    """Each person's last guide, in summary (for "What's new in your guide"); the build puts each
+    new guide's summary here as it comes back."""
+
+
+def used_modules(project: Project, loaded: LoadedProfile) -> dict[str, str]:
+    """Each selected module with a hash of what this person gets from it (place and text)."""
+    language = loaded.profile.language or project.settings.default_language
+    used = {}
+    for module in select_modules(loaded.profile, project.modules):
+        place, texts = project.module_hashes[module.id]
+        used[module.id] = digest(place, texts.get(language) or texts[project.settings.default_language])
+    return used
+
+
+def build_one(plan: BuildPlan, path: Path) -> GuideResult:
+    """Load, check, render and write one guide (in a worker process, or in this one)."""
+    project = plan.project
+    loaded, problems = load_profile(path, project.root, project.settings, project.vocabulary)
+    if loaded is None:
+        return GuideResult(path.stem, "failed", tuple(problems))
+    guide_id = loaded.profile.id
+    link = plan.links[guide_id]
+    files = plan.places.web_files(guide_id, link.slug, plan.outputs)
+    profile = file_digest(path)
+    key = guide_key(project.shared, profile, used_modules(project, loaded))
+    current = plan.manifest.is_current(
+        guide_id,
+        plan.outputs,
+        files.values(),
+        slug=link.slug,
+        profile=profile,
+        inputs_unchanged=plan.inputs_unchanged,
+        key=lambda: key,
+    )
+    record = plan.manifest.guides.get(guide_id)
+    if current and not plan.force and record is not None:
+        return GuideResult(guide_id, "unchanged", (), record)
+    site_pdf = plan.places.web_files(guide_id, link.slug, (PDF_FILE,))["pdf"]
+    try:
+        rendered, history = render_guide(
+            project,
+            loaded,
+            plan.outputs,
+            link=link,
+            private=plan.places.private,
+            pdf_exists=site_pdf.is_file(),
+            history=plan.histories.get(guide_id),
+        )
+        writer = Writer(project.root)
+        writer.write_together({files[role]: data for role, data in rendered.items()})
+    except GuidegenError as error:
+        found = error.problems or (Problem(loaded.where, None, f"guide not built: {error}"),)
+        return GuideResult(guide_id, "failed", tuple(found))
+    kept = record.outputs if record is not None and record.key == key and record.slug == link.slug else ()
+    outputs = tuple(sorted({*plan.outputs, *kept}))
+    record = GuideRecord(profile, key, outputs, link.slug)
+    return GuideResult(guide_id, "built", (), record, tuple(writer.written), history)
+
+
+def render_guide(
+    project: Project,
+    loaded: LoadedProfile,
+    outputs: Sequence[str],
+    *,
+    link: Link | None = None,
+    private: bool = False,
+    pdf_exists: bool = False,
+    history: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """All output files of one guide by role (web, pdf, print), in memory, and the history to
+    remember for its next "What's new"; nothing is written here.
+
+    A private guide's web page and PDF are sealed with the key of the person's link."""
+    settings, env = project.settings, project.pages
+    address = guide_link(settings, link.slug, link.key if private else None) if link else None
+    guide = replace(make_guide(project, loaded.profile), has_pdf=PDF_FILE in outputs or pdf_exists, link=address)
+    guide, history = whats_new(project, guide, history)
+    files: dict[str, bytes] = {}
+    try:
+        if WEB_FILE in outputs:
+            files["web"] = render_web(guide, settings, env).encode()
+        if PDF_FILE in outputs:
+            from ..paper.printed import print_guide  # WeasyPrint takes a second to import: only when asked
+
+            files["print"] = files["pdf"] = print_guide(project, guide)
+    except jinja2.TemplateError as error:
+        raise page_template_problem(error, loaded.profile.id) from None
+    if private and link is not None:
+        if "web" in files:
+            sealed = seal(link.key, files["web"])
+            files["web"] = render_sealed(sealed, settings, env, project.theme.strings).encode()
+        if "pdf" in files:
+            files["pdf"] = seal(link.key, files["pdf"])
+    return files, history
+
+
+def whats_new(project: Project, guide: Guide, history: Mapping[str, Any] | None) -> tuple[Guide, dict[str, Any]]:
+    """The guide with what changed since the person's last guide, and the history to keep.
+
+    A rebuild that changes nothing keeps showing the changes of the last real change, so a
+    forced rebuild or a new PDF does not take "What's new" away."""
+    summary = whatsnew.summarise(guide)
+    if history and history.get("summary") == summary:
+        since = history.get("since")
+    else:
+        since = history.get("summary") if history else None
+    found = whatsnew.changes(since, summary)
+    titles = whatsnew.module_titles(project.modules, guide.language)
+    lines = whatsnew.describe(found, guide, titles)
+    return replace(guide, changes=lines), {"summary": summary, "since": since}
+
+
+def pdf_cost(plan: BuildPlan, path: Path) -> int:
+    """A guess at how long a guide's PDF takes: the length of the text it will hold."""
+    project = plan.project
+    loaded, _ = load_profile(path, project.root, project.settings, project.vocabulary)
+    if loaded is None:
+        return 0
+    language = loaded.profile.language or project.settings.default_language
+    modules = select_modules(loaded.profile, project.modules)
+    return path.stat().st_size + sum(len(module.text_for(language)[0].source) for module in modules)
+
+
+def page_template_problem(error: Exception, guide_id: str) -> InvalidInput:
+    """A page template failed while building a guide: file and line, never a value."""
+    name = getattr(error, "filename", None) or getattr(error, "name", None) or "templates"
+    line = getattr(error, "lineno", None)
+    message = f"page template error: {type(error).__name__} (building guide {guide_id})"
+    return InvalidInput([Problem(str(name), line, message)])

@@ -1,0 +1,88 @@
+"""Page rendering: one personalised guide to the web page and to the print HTML for the PDF."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+
+from ..guide.assemble import Guide
+from ..project.settings import Settings
+
+WEB_TEMPLATE = "guide.html"
+PRINT_TEMPLATE = "print.html"
+SEALED_TEMPLATE = "sealed.html"
+
+
+def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
+    return {
+        "guide": guide,
+        "person": guide.person,
+        "settings": settings.in_language(guide.language),
+        "t": guide.strings,
+        "lang": guide.language,
+        "format_classes": " ".join(f"format-{f.replace('_', '-')}" for f in guide.person.format),
+        "target": target,
+    }
+
+
+def render_web(guide: Guide, settings: Settings, env: jinja2.Environment) -> str:
+    """The one-page web guide: what the person reads once their link opens it."""
+    return str(env.get_template(WEB_TEMPLATE).render(_context(guide, settings, "web")))
+
+
+def render_sealed(
+    sealed: bytes, settings: Settings, env: jinja2.Environment, strings: Mapping[str, Mapping[str, str]]
+) -> str:
+    """site/<slug>/index.html of a private guide: the sealed guide inside a page that shows only
+    what is not personal (the organization, its contact, the crisis lines and a note), in the
+    site's default language with the note in every other one. It is the same page for everyone
+    but for the sealed text."""
+    language = settings.default_language
+    others = [{"lang": lang, "note": strings[lang]["sealed_note"]} for lang in settings.languages[1:]]
+    context = {"settings": settings.in_language(language), "t": strings[language], "lang": language, "others": others}
+    return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
+
+
+def guide_link(settings: Settings, slug: str, key: str | None) -> str:
+    """The person's web guide: `<base_url><slug>/#k=<key>` (without base_url, the path inside
+    the output folder). The key travels in the fragment, which no server or log ever sees."""
+    base = settings.base_url or ""
+    fragment = f"#k={key}" if key else ""
+    return f"{base}{slug}/{fragment}" if base else f"{slug}/index.html{fragment}"
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code for `url` as an SVG data: URI (the PDF may load nothing else)."""
+    import segno
+
+    return str(segno.make(url, error="m", micro=False).svg_data_uri(border=4, dark="#000", light="#fff"))
+
+
+def render_print(
+    guide: Guide,
+    settings: Settings,
+    env: jinja2.Environment,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    fit: int = 0,
+    safety_plan_only: bool = False,
+) -> str:
+    """The print HTML that WeasyPrint lays out into guide.pdf.
+
+    `fit` tightens the safety plan card (0 to 4) when it does not fit on one page;
+    `safety_plan_only` leaves out everything else, to measure that page quickly.
+    """
+    url = guide.link if settings.base_url else None
+    context = {
+        **_context(guide, settings, "print"),
+        "guide_url": url,
+        "qr_code": qr_data_uri(url) if url and not safety_plan_only else None,
+        "fit": fit,
+        "safety_plan_only": safety_plan_only,
+        "left_out": (),
+        **(extra or {}),
+    }
+    return str(env.get_template(PRINT_TEMPLATE).render(context))
