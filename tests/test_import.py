@@ -55,7 +55,7 @@ def full_record() -> list[dict]:
         condition("p1", ICD, "F12.20", clinical="inactive"),
         condition("p1", ICD, "F17.210", clinical="remission"),
         condition("p1", ICD, "F31.9", verification="refuted"),
-        condition("p1", ICD, "F16.20"),  # hallucinogens: no term
+        condition("p1", ICD, "F19.20"),  # other psychoactive substance: no term
         medication("p1", "1819"),  # buprenorphine
         medication("p1", "6813", kind="MedicationStatement"),  # methadone
         medication("p1", "7243", status="stopped"),
@@ -112,7 +112,7 @@ def test_every_mapping(clinic: Path, run: Callable[..., Result], tmp_path: Path)
     ]
     assert written["care_team"] == [{"name": "Alex Kim", "role": "Counselor"}, {"name": "Dr. Lee"}]
     assert "mrn-0001 (new): mapped 3 conditions, 2 medications, 0 observations, 2 goals" in result.output
-    assert "ICD-10-CM|F16.20: 1 person" in result.output
+    assert "ICD-10-CM|F19.20: 1 person" in result.output
     assert "RxNorm|1597568: 1 person" in result.output
     assert_private_values_absent(result.output, (clinic / "profiles" / "mrn-0001.yaml").read_text())
     assert "Sam" not in result.output
