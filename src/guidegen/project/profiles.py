@@ -114,6 +114,34 @@ class Score(Frozen):
     """When the check was done."""
     score: Whole
     """The total score, within the measure's range."""
+    items: dict[Annotated[int, Field(strict=True, ge=1, le=99)], Whole] | None = None
+    """Item scores where an item matters on its own, e.g. PHQ-9 item 9 (thoughts of self-harm): {9: 1}."""
+
+
+class SuicideScreen(Frozen):
+    """The result of a suicide-risk screen (e.g. ASQ, C-SSRS screener)."""
+
+    result: Literal["negative", "positive", "not_done"]
+    """negative | positive | not_done."""
+    date: Day | None = None
+    """When it was done."""
+
+
+class Risk(Frozen):
+    """Clinical risk: drives the safety pages a person gets first, and Start here."""
+
+    suicide_screen: SuicideScreen | None = None
+    """The latest suicide-risk screen."""
+    past_attempt: Flag = False
+    """A suicide attempt in the past."""
+    firearm_access: Flag = False
+    """Firearms at home or within reach (lethal-means counselling)."""
+    recent_overdose: Day | None = None
+    """The date of a recent overdose."""
+
+
+SUICIDE_ITEMS = {"phq9": 9}
+"""Measure items whose score of 1 or more means thoughts of self-harm (PHQ-9 item 9)."""
 
 
 class Review(Frozen):
@@ -162,6 +190,12 @@ class Profile(Frozen):
     """Groups with pages written for them: young person, older adult ... (vocabulary: population)."""
     transitions: tuple[Term, ...] = ()
     """A move out of jail, hospital or residential care now or soon (vocabulary: transitions)."""
+    routes: tuple[Term, ...] = ()
+    """How the person takes substances: injecting, smoking ... (vocabulary: routes)."""
+    risk: Risk | None = None
+    """Clinical risk: suicide screen, past attempt, firearm access, recent overdose."""
+    formal: Flag = False
+    """Spanish: speak to the person as usted instead of tú."""
     goals: tuple[Goal, ...] = ()
     reasons: tuple[Text, ...] = ()
     triggers: tuple[Text, ...] = ()
@@ -186,9 +220,32 @@ class Profile(Frozen):
             raise ValueError(problem)
         return value
 
+    def risk_terms(self) -> tuple[str, ...]:
+        """The risk rule terms that hold for this person (vocabulary: risk)."""
+        risk = self.risk or Risk()
+        thoughts = any(_latest_item(self.measures.get(m, ()), item) >= 1 for m, item in SUICIDE_ITEMS.items())
+        screen = risk.suicide_screen is not None and risk.suicide_screen.result == "positive"
+        held = {
+            "suicide_risk": screen or risk.past_attempt or thoughts,
+            "suicide_screen_positive": screen,
+            "suicidal_thoughts": thoughts,
+            "past_attempt": risk.past_attempt,
+            "firearm_access": risk.firearm_access,
+            "recent_overdose": risk.recent_overdose is not None,
+        }
+        return tuple(term for term, holds in held.items() if holds)
+
     def template_view(self) -> dict[str, Any]:
         """The profile as plain data for module templates (`person`); absent fields are empty."""
         return self.model_dump(mode="python")
+
+
+def _latest_item(scores: Sequence[Score], item: int) -> int:
+    """The latest score's item score (0 when it has none)."""
+    if not scores:
+        return 0
+    latest = max(scores, key=lambda s: s.date)
+    return (latest.items or {}).get(item, 0)
 
 
 @dataclass(frozen=True)
