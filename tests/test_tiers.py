@@ -111,3 +111,36 @@ def test_one_safety_plan_with_or_without_a_plan_in_the_profile(example) -> None:
         assert page.count('name="safety-plan-warning_signs"') == 1  # room to add more
         if plan:
             assert "I stop answering texts" in page
+
+
+def test_crisis_lines_fit_the_person_and_never_show_on_the_sealed_page(example) -> None:
+    from guidegen.web.pages import render_print, render_sealed
+
+    veteran = guide_for(example, stage="action", population=("veteran",))
+    other = guide_for(example, stage="action")
+    for guide, shown in ((veteran, True), (other, False)):
+        web = render_web(guide, example.settings, example.pages)
+        paper = render_print(guide, example.settings, example.pages)
+        assert ("Veterans Crisis Line" in web) is shown
+        assert ("838255" in paper) is shown
+        assert "988" in web and "911" in web
+    young = guide_for(example, stage="action", population=("young_person", "lgbtq"))
+    assert "Trevor Project" in render_web(young, example.settings, example.pages)
+    assert "Trevor Project" not in render_web(
+        guide_for(example, stage="action", population=("young_person",)), example.settings, example.pages
+    )
+    sealed = render_sealed(b"x", example.settings, example.pages, example.theme.strings)
+    assert "Veterans" not in sealed and "Trevor" not in sealed and "988" in sealed
+
+
+def test_a_crisis_line_rule_with_an_unknown_term_names_the_settings_line(tmp_path: Path, run) -> None:
+    from conftest import copy_project
+
+    root = copy_project(tmp_path / "p", profiles=("r-0142",))
+    settings = root / "guidegen.yaml"
+    text = settings.read_text()
+    settings.write_text(text.replace("when: {population: [veteran]}", "when: {population: [veterans]}"))
+    line = next(i for i, row in enumerate(settings.read_text().splitlines(), 1) if "[veterans]" in row)
+    result = run("check", "-C", root)
+    assert result.exit_code == 1
+    assert f"guidegen.yaml:{line}: population: unknown term" in result.stderr

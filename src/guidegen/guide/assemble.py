@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..errors import InvalidInput
 from ..project.content import Module, modules_by_section, section_titles
 from ..project.profiles import Profile
-from ..project.rules import select_modules
+from ..project.rules import holds, select_modules
 from ..project.vocabulary import Vocabulary
 from ..text.markdown import render_markdown
 from ..text.personalise import personalise
@@ -101,6 +101,8 @@ class Guide:
     """Each module's tier for this person (guide/tiers.py), by module id."""
     start_here: tuple[StartItem, ...] = ()
     """The pages most important for this person, most important first ("Start here")."""
+    crisis: tuple[int, ...] | None = None
+    """The crisis lines in settings that fit this person, by position (None: every line)."""
 
     @property
     def new_modules(self) -> frozenset[str]:
@@ -164,8 +166,18 @@ def make_guide(project: Project, person: Profile) -> Guide:
     shown = {module.id: module for section in sections for module in section.modules}
     labels = functools.partial(term_label, project.vocabulary, language, project.settings.default_language)
     start = start_here(person, ranked(selected, tiers), tiers, shown, labels, strings)
+    crisis = tuple(i for i, rule in enumerate(project.crisis_rules) if rule is None or holds(rule, person))
     return Guide(
-        person, language, made, tuple(sections), strings, terms, progress=progress, tiers=tiers, start_here=start
+        person,
+        language,
+        made,
+        tuple(sections),
+        strings,
+        terms,
+        progress=progress,
+        tiers=tiers,
+        start_here=start,
+        crisis=crisis,
     )
 
 

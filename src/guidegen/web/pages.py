@@ -20,12 +20,21 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
     return {
         "guide": guide,
         "person": guide.person,
-        "settings": settings.in_language(guide.language),
+        "settings": for_person(settings, guide),
         "t": guide.strings,
         "lang": guide.language,
         "format_classes": " ".join(f"format-{f.replace('_', '-')}" for f in guide.person.format),
         "target": target,
     }
+
+
+def for_person(settings: Settings, guide: Guide) -> Settings:
+    """Settings in the guide's language, with the crisis lines that fit this person (every line
+    for everyone, and the lines whose `when:` holds for them)."""
+    view = settings.in_language(guide.language)
+    if guide.crisis is None:
+        return view
+    return view.model_copy(update={"crisis": tuple(view.crisis[i] for i in guide.crisis)})
 
 
 def render_web(guide: Guide, settings: Settings, env: jinja2.Environment) -> str:
@@ -42,7 +51,10 @@ def render_sealed(
     but for the sealed text."""
     language = settings.default_language
     others = [{"lang": lang, "note": strings[lang]["sealed_note"]} for lang in settings.languages[1:]]
-    context = {"settings": settings.in_language(language), "t": strings[language], "lang": language, "others": others}
+    view = settings.in_language(language)
+    # Only the lines for everyone: a line for some people (veterans ...) in the clear would tell who this is.
+    view = view.model_copy(update={"crisis": tuple(line for line in view.crisis if line.when is None)})
+    context = {"settings": view, "t": strings[language], "lang": language, "others": others}
     return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
 
 
