@@ -200,14 +200,28 @@ def test_reviews_command_reports_bad_profiles_by_line_and_still_lists_the_rest(r
     assert len(result.stdout.splitlines()) == len(list((REPO / "profiles").glob("*.yaml")))
 
 
-def test_check_warns_about_overdue_reviews_by_file_and_line(tmp_path: Path) -> None:
+def test_check_reminds_about_overdue_reviews_by_file_and_line(tmp_path: Path) -> None:
     mini = Path(shutil.copytree(REPO / "tests" / "fixtures" / "mini", tmp_path / "mini"))
     report = check(mini, today=date(2026, 12, 2))
-    overdue = [p for p in report.warnings if "overdue" in p.message]
+    assert not [p for p in report.warnings if "overdue" in p.message]
+    overdue = [p for p in report.reminders if "overdue" in p.message]
     assert [(p.path, p.line) for p in overdue] == [("profiles/p-001.yaml", 8)]
     assert overdue[0].message.startswith("review.next: this review is overdue")
     assert "2026" not in overdue[0].message
-    assert not [p for p in check(mini, today=date(2026, 12, 1)).warnings if "overdue" in p.message]
+    assert not [p for p in check(mini, today=date(2026, 12, 1)).reminders if "overdue" in p.message]
+
+
+def test_an_overdue_review_never_fails_check_strict(project: Path, run) -> None:
+    """The calendar moving on is not a content defect: `check --strict` passes with a reminder."""
+    profile = project / "profiles" / "r-0142.yaml"
+    text = profile.read_text()
+    assert "  next: 2026-12-15" in text
+    profile.write_text(text.replace("  next: 2026-12-15", "  next: 2001-01-01"))
+    result = run("check", "--strict", "-C", project)
+    assert result.exit_code == 0, result.stderr
+    line = text.splitlines().index("  next: 2026-12-15") + 1
+    assert f"profiles/r-0142.yaml:{line}: reminder: review.next: this review is overdue" in result.stderr
+    assert "0 errors, 0 warnings, " in result.output and " reminders" in result.output
 
 
 def test_without_changes_there_is_no_whats_new_part_and_no_new_mark(example) -> None:

@@ -45,6 +45,11 @@ class CheckReport:
         """Only the warnings."""
         return self.problems.warnings
 
+    @property
+    def reminders(self) -> list[Problem]:
+        """Only the reminders (overdue reviews): the calendar, not a defect."""
+        return self.problems.reminders
+
 
 def check(root: Path, today: date | None = None) -> CheckReport:
     """Validate the whole project; never stops at the first problem."""
@@ -87,7 +92,10 @@ def _check_glossaries(project: Project, report: CheckReport) -> None:
 
 
 def overdue_reviews(profiles: list[LoadedProfile], today: date) -> list[Problem]:
-    """A warning for each profile whose next review date has passed (the file names the id)."""
+    """A reminder for each profile whose next review date has passed (the file names the id).
+
+    A reminder, not a warning: the calendar moving on is not a defect, so `check --strict` (run by
+    editors and CI on content) does not fail on it; `guidegen reviews --overdue` lists them for staff."""
     found = []
     for loaded in profiles:
         next_review = loaded.profile.review.next
@@ -95,7 +103,7 @@ def overdue_reviews(profiles: list[LoadedProfile], today: date) -> list[Problem]
             document, _ = read_yaml(loaded.path)
             line = document.line(("review", "next")) if document else None
             message = "review.next: this review is overdue: review the plan with the person and set a new date"
-            found.append(Problem(loaded.where, line, message, "warning"))
+            found.append(Problem(loaded.where, line, message, "reminder"))
     return found
 
 

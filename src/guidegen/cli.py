@@ -142,7 +142,7 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 
 @main.command()
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1); overdue reviews stay reminders.")
 @_project_option
 def check(strict: bool, project: Path) -> None:
     """Check settings, vocabulary, every module and every profile; report every problem at once."""
@@ -154,7 +154,8 @@ def check(strict: bool, project: Path) -> None:
         click.echo(str(problem), err=True)
     summary = grade_summary(report)
     grades = f"; reading grade median {summary[0]:.1f}, highest {summary[1]:.1f}" if summary else ""
-    click.echo(f"{len(report.errors)} errors, {len(report.warnings)} warnings{grades}")
+    reminders = f", {len(report.reminders)} reminders" if report.reminders else ""
+    click.echo(f"{len(report.errors)} errors, {len(report.warnings)} warnings{reminders}{grades}")
     if report.errors or (strict and report.warnings):
         sys.exit(1)
 

@@ -22,12 +22,13 @@ class Problem:
     """1-based line in that file, when known."""
     message: str
     """What was expected and what kind of thing arrived; never a profile's value."""
-    severity: Literal["error", "warning"] = "error"
-    """Errors stop the file from being used; warnings are reported only."""
+    severity: Literal["error", "warning", "reminder"] = "error"
+    """Errors stop the file from being used; warnings are reported only; reminders are about the
+    calendar (an overdue review), not a defect, so `check --strict` does not fail on them."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
         return f"{where}: {prefix}{self.message}"
 
     def adding(self, note: str) -> Problem:
@@ -69,6 +70,11 @@ class Problems:
     def warnings(self) -> list[Problem]:
         """Only the warnings."""
         return [p for p in self._found if p.severity == "warning"]
+
+    @property
+    def reminders(self) -> list[Problem]:
+        """Only the reminders about the calendar."""
+        return [p for p in self._found if p.severity == "reminder"]
 
     def raise_errors(self) -> None:
         """Stop with every problem found when any of them is an error."""

@@ -5,9 +5,12 @@ number) before Markdown sees it; after Markdown is rendered, each placeholder is
 value, HTML-escaped. So a profile value can never become Markdown, HTML or template code: `# Sam`,
 `<img src=x>` and `{{ 7*7 }}` show as exactly those characters.
 
-A render is bounded: at most RENDER_SECONDS of wall time and RENDER_CHARS of output, range()
-and repetition capped, numbers above a million refused as arguments. A runaway template (nested
-range() loops) becomes a problem naming the module file and line, in build, check and preview.
+A render is bounded by the work it does, never by the clock (a busy machine must not fail a
+normal template): at most MAX_OPERATIONS steps (range() steps, calls, filters, operators, printed
+values), RENDER_CPU_SECONDS of the thread's CPU time as a backstop, RENDER_CHARS of output, and
+no text or list made along the way longer than RENDER_CHARS; range() and repetition are capped
+and numbers above a million refused as arguments. A runaway template (nested range() loops)
+becomes a problem naming the module file and line, in build, check and preview.
 """
 
 from __future__ import annotations
@@ -34,10 +37,15 @@ from .schema import code_message
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 
-RENDER_SECONDS = 2.0
-"""Longest a module may take to render for one person (real modules take milliseconds)."""
+MAX_OPERATIONS = 1_000_000
+"""Most steps a render may take (real modules and page templates take a few thousand)."""
+RENDER_CPU_SECONDS = 10.0
+"""CPU time (of the rendering thread, not wall time) a render may use: a backstop for steps that
+are not counted. Real renders use milliseconds; a busy machine does not make this grow."""
 RENDER_CHARS = 1_000_000
-"""Most characters a module may produce for one person (real modules produce a few thousand)."""
+"""Most characters a module may produce for one person (real modules produce a few thousand), and
+the longest text or list any filter or operator may make along the way."""
+TOO_MUCH_WORK = "this template does too much work to render (a loop that runs too long?)"
 MAX_RANGE = 10_000
 """Longest range() and longest list or text made by repeating (`*`)."""
 MAX_NUMBER = 1_000_000
@@ -58,7 +66,9 @@ class _Render:
     """One render in progress: the values printed so far and its limits."""
 
     values: list[str]
-    deadline: float
+    cpu_limit: float
+    """time.thread_time() past which the render stops."""
+    operations: int = 0
     chars: int = 0
     over: str = ""
     """Set when a limit was hit between two pieces of output: the next check raises it."""
@@ -68,14 +78,39 @@ _render: ContextVar[_Render | None] = ContextVar("guidegen_render", default=None
 
 
 def _tick() -> None:
-    """Raise RenderLimit when the render in progress is over its time or size."""
+    """Count one step; raise RenderLimit when the render in progress is over its work or size."""
     state = _render.get()
     if state is None:
         return
     if state.over:
         raise RenderLimit(state.over)
-    if time.monotonic() > state.deadline:
-        raise RenderLimit(f"this module took longer than {RENDER_SECONDS:g} s to render (a loop that runs too long?)")
+    if _over_work(state):
+        raise RenderLimit(TOO_MUCH_WORK)
+
+
+def _over_work(state: _Render) -> bool:
+    state.operations += 1
+    if state.operations > MAX_OPERATIONS:
+        return True
+    return state.operations % 1024 == 0 and time.thread_time() > state.cpu_limit
+
+
+def _new_render() -> _Render:
+    return _Render([], time.thread_time() + RENDER_CPU_SECONDS)
+
+
+def _size(value: Any) -> int:
+    """Characters in a text, or in a list of texts (what join or a concatenation would make)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return len(value) + sum(len(item) for item in value if isinstance(item, str))
+    return 0
+
+
+def _check_size(*values: Any) -> None:
+    if sum(_size(value) for value in values) > RENDER_CHARS:
+        raise ModuleLimit(f"texts and lists are limited to {RENDER_CHARS:,} characters in a template")
 
 
 def _too_large() -> str:
@@ -114,10 +149,12 @@ def _check_number(value: Any) -> None:
 class ModuleSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox with limits on repetition, powers, formats and call arguments."""
 
-    intercepted_binops = frozenset(["*", "**", "%", "//", "/"])
+    intercepted_binops = frozenset(["*", "**", "%", "//", "/", "+"])
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         _tick()
+        if operator == "+":
+            _check_size(left, right)
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
             raise ModuleLimit("powers above 64 are not allowed in a module")
         if operator == "*":
@@ -144,14 +181,19 @@ class ModuleSandbox(ImmutableSandboxedEnvironment):
 
 
 def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter that checks the time and its numeric and format arguments first."""
+    """A filter that counts a step and checks its arguments first: numbers and format widths, and
+    the size of the texts and lists it is given (`join` of 10,000 long texts is refused before it
+    is made), then the size of what it made."""
 
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         _tick()
         for value in (*args[1:], *kwargs.values()):
             _check_number(value)
-        return function(*args, **kwargs)
+        _check_size(*args[:1])
+        result = function(*args, **kwargs)
+        _check_size(result)
+        return result
 
     return guarded
 
@@ -223,10 +265,10 @@ def with_limits(env: ImmutableSandboxedEnvironment) -> ImmutableSandboxedEnviron
 
 
 @contextmanager
-def time_limit(seconds: float = RENDER_SECONDS) -> Iterator[None]:
-    """Bound the renders inside in time (range() steps, calls and filters check it): for the
-    theme's trial render, as personalise() bounds a module's."""
-    token = _render.set(_Render([], time.monotonic() + seconds))
+def work_limit() -> Iterator[None]:
+    """Bound the renders inside in work (range() steps, calls and filters count): for the
+    theme's trial render and the page templates, as personalise() bounds a module's."""
+    token = _render.set(_new_render())
     try:
         yield
     finally:
@@ -262,7 +304,7 @@ def _personalise(
     person: dict[str, Any],
     sections: Mapping[str, str] | None,
 ) -> Personalised:
-    state = _Render([], time.monotonic() + RENDER_SECONDS)
+    state = _new_render()
     token = _render.set(state)
     try:
         context: dict[str, Any] = {"person": person, "sections": dict(sections or {})}
@@ -309,8 +351,8 @@ def _bounded_render(template: Template, context: dict[str, Any], state: _Render)
             size += len(piece)
             if size + state.chars > RENDER_CHARS:
                 state.over = _too_large()
-            elif time.monotonic() > state.deadline:
-                state.over = f"this module took longer than {RENDER_SECONDS:g} s to render (a loop that runs too long?)"
+            elif _over_work(state):
+                state.over = TOO_MUCH_WORK
             if state.over:
                 frame = generator.gi_frame
                 line = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .errors import Problem, display_path
 from .guide import Guide, GuideModule, GuideSection
 from .pages import render_print, render_web
-from .personalise import RENDER_SECONDS, RenderLimit, time_limit
+from .personalise import RenderLimit, work_limit
 from .profiles import Profile
 from .schema import code_message
 from .settings import Settings
@@ -86,7 +86,7 @@ def trial_render_theme(theme: Theme, settings: Settings, root: Path) -> list[Pro
             functools.partial(_render_index, env, settings, theme, language),
         )
         for attempt in attempts:
-            with time_limit():
+            with work_limit():
                 problem = _attempt(attempt, theme, root)
             if problem is not None and problem not in problems:
                 problems.append(problem)
@@ -119,7 +119,7 @@ def _attempt(render: Callable[[], object], theme: Theme, root: Path) -> Problem 
         )
     except RenderLimit:
         where, line = _template_frame(theme)
-        message = f"a page template took longer than {RENDER_SECONDS:g} s to render (a loop that runs too long?)"
+        message = "a page template does too much work to render (a loop that runs too long?)"
         return Problem(_where(where, root), line, message)
     except SecurityError:
         where, line = _template_frame(theme)
