@@ -92,7 +92,7 @@ class Score(Frozen):
     """When the check was done."""
     score: Whole
     """The total score, within the measure's range."""
-    items: dict[Annotated[int, Field(strict=True, ge=1, le=99)], Whole] | None = None
+    items: dict[Annotated[int, Field(ge=1, le=99)], Whole] | None = None
     """Item scores where an item matters on its own, e.g. PHQ-9 item 9 (thoughts of self-harm): {9: 1}."""
 
 
