@@ -56,6 +56,9 @@ def test_the_persons_medicines_and_groups_are_their_treatment(example) -> None:
     guide = guide_for(example, stage="maintenance", substances=("alcohol",), therapies=("acamprosate",), groups=("aa",))
     assert guide.tiers["alcohol-medications"].name == "treatment"
     assert guide.tiers["twelve-step-groups"].name == "treatment"
+    family = guide_for(example, stage="action", substances=("opioids",), therapies=("methadone", "family_therapy"))
+    assert family.tiers["methadone"].name == "treatment"
+    assert family.tiers["for-supporters"].name == "situation"  # a page for the family, not the treatment
     assert guide.tiers["withdrawal-danger"].name == "safety"
     assert guide.tiers["urge-surfing"].name in ("everyone", "skills")
 

@@ -40,7 +40,7 @@ class PaperChoice:
             return line + "; in this format the guide holds the topics of the standard guide, on the pages they take"
         if self.pages > self.budget:
             line += (
-                "; over the budget: the modules always printed (priority 1, safety for you, your treatment)"
+                "; over the budget: the modules always printed (priority 1, safety for you)"
                 " take more, and they are printed all the same"
             )
         return line

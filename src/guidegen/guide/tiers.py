@@ -5,14 +5,16 @@ A module's tier is read off the terms of the person's profile that its rule (or 
 
 1. `safety for you`: a page of the safety section about the person's own substances, routes of use
    or medicines, or any page whose rule names their clinical risk;
-2. `your treatment`: their medicines, therapies and groups;
-3. `your situation`: their conditions (pregnancy included), population, transitions, needs and
-   the bands of their latest scores;
+2. `your treatment`: a page of the therapies section about their medicines and therapies, and the
+   pages about their groups;
+3. `your situation`: their conditions (pregnancy included), population, transitions, needs, the
+   bands of their latest scores, and other pages their substances or therapies name (a page for
+   the family of a person in family therapy);
 4. `skills for you`: a module whose `helps_with:` answers the person's triggers or warning signs;
 5. `for everyone`.
 
 Inside a tier, the editor's `priority` then guide order decide. The paper stage prints priority 1
-and the first two tiers always, then the rest in rank order as the page budget allows.
+and "safety for you" always, then the rest in rank order as the page budget allows.
 """
 
 from __future__ import annotations
@@ -36,14 +38,16 @@ TIER_NAMES = {
     "everyone": "for everyone",
 }
 """What `explain` calls each tier."""
-ALWAYS_PRINTED = frozenset({"safety", "treatment"})
-"""Tiers that are on paper whatever the page budget (as priority 1 is)."""
+ALWAYS_PRINTED = frozenset({"safety"})
+"""Tiers that are on paper whatever the page budget (as priority 1 is): the safety pages about the
+person's own use, medicines and risk. "your treatment" comes next, as far as the budget goes."""
 SAFETY_SECTION = "safety"
+TREATMENT_SECTION = "therapies"
 OWN_USE = frozenset({"substances", "prescribed", "routes", "therapies"})
 """Rule keys that, on a safety page, make it about the person's own use or medicines."""
 TREATMENT = frozenset({"therapies", "groups"})
 SITUATION = frozenset(
-    {"conditions", "population", "transitions", "needs", "measures", "substances", "prescribed", "routes"}
+    {"conditions", "population", "transitions", "needs", "measures", "substances", "prescribed", "routes", "therapies"}
 )
 
 
@@ -108,7 +112,7 @@ def tier_of(module: Module, person: Profile, struggles: Iterable[str]) -> Tier:
         return Tier("safety", tuple(p for p in pairs if p[0] == "risk"))
     if module.section == SAFETY_SECTION and keys & OWN_USE:
         return Tier("safety", tuple(p for p in pairs if p[0] in OWN_USE))
-    if keys & TREATMENT:
+    if "groups" in keys or (module.section == TREATMENT_SECTION and "therapies" in keys):
         return Tier("treatment", tuple(p for p in pairs if p[0] in TREATMENT))
     if keys & SITUATION:
         return Tier("situation", tuple(p for p in pairs if p[0] in SITUATION))

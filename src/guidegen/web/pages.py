@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jinja2
 
-from ..guide.assemble import Guide
+from ..guide.assemble import ChangeLine, Guide, GuideModule
 from ..project.settings import Settings
 
 WEB_TEMPLATE = "guide.html"
@@ -97,4 +97,19 @@ def render_print(
         "left_out": (),
         **(extra or {}),
     }
+    context["changes"], context["more_changes"] = paper_changes(guide, context["left_out"])
     return str(env.get_template(PRINT_TEMPLATE).render(context))
+
+
+WHATS_NEW_LINES = {"standard": 5, "large_print": 3}
+"""Most lines of "What's new" on paper: it takes at most a third of a page."""
+
+
+def paper_changes(guide: Guide, left_out: Sequence[GuideModule]) -> tuple[tuple[ChangeLine, ...], int]:
+    """What's new as the printed guide says it: only changes about what is on paper, at most a
+    third of a page; the number of the other changes ("3 more changes in your web guide")."""
+    web_only = {module.id for module in left_out}
+    on_paper = [c for c in guide.changes if not (c.module and c.module in web_only)]
+    most = WHATS_NEW_LINES["large_print" if "large_print" in guide.person.format else "standard"]
+    shown = tuple(on_paper[:most])
+    return shown, len(guide.changes) - len(shown)
