@@ -14,12 +14,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from .fhir_codes import COVERED_BY, STATUS_OBSERVATIONS
 from .schema import key_text
 from .vocabulary import CODE_SYSTEMS, Vocabulary
 
@@ -71,10 +72,17 @@ class CodeIndex:
         return cls({k: tuple(v) for k, v in exact.items()}, tuple(prefixes))
 
     def terms(self, system: str | None, code: str | None, fields: Sequence[str]) -> list[tuple[str, str]]:
-        """The (field, term) pairs among `fields` that this code means."""
+        """The (field, term) pairs among `fields` that this code means, itself or through the code it falls under."""
         if not system or not code:
             return []
         plain = _plain(system, code)
+        found = self._terms(system, plain, fields)
+        broader = COVERED_BY.get((system, plain))
+        if not found and broader is not None:
+            found = self._terms(system, broader, fields)
+        return found
+
+    def _terms(self, system: str, plain: str, fields: Sequence[str]) -> list[tuple[str, str]]:
         found = [pair for pair in self.exact.get((system, plain), ()) if pair[0] in fields]
         found += [
             (f, term)
@@ -136,6 +144,16 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True)
+class Status:
+    """A status Observation's meaning at one time (the latest of each kind counts)."""
+
+    kind: str
+    """The Observation's code (82810-3 for pregnancy status)."""
+    moment: str
+    terms: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
     """What one resource says, small enough to keep for thousands of patients."""
 
@@ -149,7 +167,7 @@ class Fact:
     """It counts (an active condition, a final observation ...)."""
     terms: tuple[tuple[str, str], ...] = ()
     unmapped: tuple[str, ...] = ()
-    details: PatientFacts | GoalFacts | Score | tuple[tuple[str, str | None], ...] | None = None
+    details: PatientFacts | GoalFacts | Score | Status | tuple[tuple[str, str | None], ...] | None = None
     error: str | None = None
     resource_type: str = ""
 
@@ -282,6 +300,16 @@ def _read_medication(resource: Any, owner: str | None, position: tuple[int, int]
 def _read_observation(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
     if resource.status not in FINAL_OBSERVATION:
         return Fact("observation", owner, position, resource_type="Observation")
+    status_fields = next(
+        (
+            fields
+            for system, code in _codings(resource.code)
+            if (fields := STATUS_OBSERVATIONS.get((system or "", code or "")))
+        ),
+        None,
+    )
+    if status_fields is not None:
+        return _read_status(resource, owner, position, index, status_fields)
     terms, unmapped = _map(resource.code, index, (MEASURE_FIELD,))
     value = resource.valueInteger
     if value is None and resource.valueQuantity is not None:
@@ -293,6 +321,19 @@ def _read_observation(resource: Any, owner: str | None, position: tuple[int, int
     score: int | float = int(value) if Decimal(value) == int(value) else float(value)
     details = Score(terms[0][1], day, str(moment), score)
     return Fact("observation", owner, position, True, terms[:1], details=details, resource_type="Observation")
+
+
+def _read_status(
+    resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, fields: Sequence[str]
+) -> Fact:
+    """A status Observation (pregnancy status ...): the terms its coded value means, kept with its time."""
+    moment = resource.effectiveDateTime
+    if moment is None:
+        return Fact("observation", owner, position, resource_type="Observation")
+    terms, _ = _map(resource.valueCodeableConcept, index, fields)
+    code = next((c for _s, c in _codings(resource.code) if c), "")
+    details = Status(code, str(moment), terms)
+    return Fact("observation", owner, position, True, details=details, resource_type="Observation")
 
 
 def _day(value: Any) -> date | None:
@@ -363,6 +404,8 @@ class PatientRecord:
     """Kinds of resource the record holds for this person (a field is replaced only then)."""
     terms: dict[str, list[str]] = field(default_factory=dict)
     scores: dict[str, dict[date, Score]] = field(default_factory=dict)
+    statuses: dict[str, Status] = field(default_factory=dict)
+    """The latest status Observation of each kind."""
     goals: list[GoalFacts] = field(default_factory=list)
     care_team: list[tuple[str, str | None]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
@@ -386,6 +429,10 @@ class PatientRecord:
             known = series.get(details.day)
             if known is None or known.moment <= details.moment:
                 series[details.day] = details
+        elif isinstance(details, Status):
+            known_status = self.statuses.get(details.kind)
+            if known_status is None or _instant(known_status.moment) <= _instant(details.moment):
+                self.statuses[details.kind] = details
         elif isinstance(details, GoalFacts):
             self.goals.append(details)
             self.counts["goal"] += 1
@@ -393,3 +440,21 @@ class PatientRecord:
             for member in details:
                 if member not in self.care_team:
                     self.care_team.append(member)
+
+    def field_terms(self, name: str) -> list[str]:
+        """The terms of one profile field: from coded resources, then from the latest status Observations."""
+        terms = list(self.terms.get(name, []))
+        for status in self.statuses.values():
+            terms += [term for f, term in status.terms if f == name and term not in terms]
+        return terms
+
+
+def _instant(moment: str) -> str:
+    """An effective time comparable as text: times in UTC where they carry an offset."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.isoformat()

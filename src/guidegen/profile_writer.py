@@ -171,9 +171,7 @@ def merge_record(
         return "not written: the Patient has no given name, and a profile needs a name"
     if facts is not None and facts.language in settings.languages:
         _put(data, "language", _word(facts.language))
-    for field, kind in FILLED_BY.items():
-        if kind in record.seen:
-            _put(data, field, _terms(data.get(field), record.terms.get(field, []), field, vocabulary))
+    _merge_terms(data, record, vocabulary)
     if "goal" in record.seen:
         _put(data, "goals", _goals(record))
     if "careteam" in record.seen:
@@ -194,9 +192,19 @@ def merge_record(
     return None
 
 
-def _terms(old: Any, imported: list[str], field: str, vocabulary: Vocabulary) -> CommentedSeq:
-    """Staff's uncoded terms kept, coded ones replaced by the record's; in vocabulary order."""
-    coded = {term for (f, term) in vocabulary.codes if f == field}
+def _merge_terms(data: dict[str, Any], record: PatientRecord, vocabulary: Vocabulary) -> None:
+    """Coded terms: replaced when the record holds resources of the kind that fills the field."""
+    for field, kind in FILLED_BY.items():
+        imported = record.field_terms(field)
+        if kind in record.seen:
+            _put(data, field, _terms(data.get(field), imported, field, vocabulary))
+        elif imported:  # only a status Observation speaks to this field: add its terms, remove none
+            _put(data, field, _terms(data.get(field), imported, field, vocabulary, replace=False))
+
+
+def _terms(old: Any, imported: list[str], field: str, vocabulary: Vocabulary, *, replace: bool = True) -> CommentedSeq:
+    """Staff's uncoded terms kept, coded ones replaced by the record's (or kept too); in vocabulary order."""
+    coded = {term for (f, term) in vocabulary.codes if f == field} if replace else set()
     kept = [t for t in (old or []) if isinstance(t, str) and t not in coded]
     wanted = set(kept) | set(imported)
     order = vocabulary.terms(field)
