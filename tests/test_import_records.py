@@ -11,9 +11,11 @@ from click.testing import Result
 
 from fhir_records import (
     ICD,
+    RXNORM,
     SNOMED,
     coded_observation,
     condition,
+    medication,
     patient,
     write_bundle,
 )
@@ -63,3 +65,86 @@ def test_a_pregnant_patient_gets_pregnancy(clinic: Path, run: Callable[..., Resu
     assert profile(clinic, "mrn-4").get("conditions", []) == []
     assert "Private status text" not in result.output
     assert "SNOMED|60001007" not in result.output  # a status value is not an unmapped code
+
+
+# -- 2. medicines by meaning ----------------------------------------------------------------------
+
+
+def recent(days: int = 10) -> str:
+    from datetime import date, timedelta
+
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def test_medicines_by_product_dispense_administration_reference_and_contained(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    film = {"coding": [{"system": RXNORM, "code": "1010600", "display": "buprenorphine 2 MG / naloxone 0.5 MG"}]}
+    records = [
+        patient("a", "MRN-1"),
+        medication("a", "1010600"),  # a buprenorphine/naloxone film order (a product, not the ingredient)
+        patient("b", "MRN-2"),
+        {  # methadone at a treatment program: a dispense, a product code
+            "resourceType": "MedicationDispense",
+            "status": "completed",
+            "subject": {"reference": "Patient/b"},
+            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "991147"}]},
+            "whenHandedOver": recent(),
+        },
+        {  # an old dispense is not a medicine taken now
+            "resourceType": "MedicationDispense",
+            "status": "completed",
+            "subject": {"reference": "Patient/b"},
+            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1483744"}]},
+            "whenHandedOver": recent(400),
+        },
+        patient("c", "MRN-3"),
+        {  # an administration of a Medication named by reference elsewhere in the Bundle
+            "resourceType": "MedicationAdministration",
+            "status": "completed",
+            "subject": {"reference": "Patient/c"},
+            "medicationReference": {"reference": "Medication/sublocade"},
+            "effectivePeriod": {"start": recent(3), "end": recent(3)},
+        },
+        {"resourceType": "Medication", "id": "sublocade", "code": {"coding": [{"system": RXNORM, "code": "1996189"}]}},
+        patient("d", "MRN-4"),
+        {  # a Medication contained in the order
+            "resourceType": "MedicationRequest",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": "Patient/d"},
+            "contained": [{"resourceType": "Medication", "id": "m1", "code": film}],
+            "medicationReference": {"reference": "#m1"},
+        },
+        {  # naltrexone in an abuse-deterrent opioid is not naltrexone treatment
+            "resourceType": "MedicationRequest",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": "Patient/d"},
+            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "863845"}]},
+        },
+    ]
+    result = imported(run, clinic, write_bundle(tmp_path / "b.json", records))
+    assert profile(clinic, "mrn-1")["therapies"] == ["buprenorphine"]
+    assert profile(clinic, "mrn-2")["therapies"] == ["methadone"]
+    assert profile(clinic, "mrn-3")["therapies"] == ["buprenorphine"]
+    assert profile(clinic, "mrn-4")["therapies"] == ["buprenorphine"]
+    assert "RxNorm|863845: 1 person" in result.output
+    assert "skipped the resources" not in result.output  # a Medication is not an orphan patient
+
+
+def test_a_medication_reference_is_local_to_its_bundle(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    def visit(pid: str, record: str, code: str) -> list[dict]:
+        order = medication(pid, "0")
+        del order["medicationCodeableConcept"]
+        order["medicationReference"] = {"reference": "Medication/m"}
+        drug = {"resourceType": "Medication", "id": "m", "code": {"coding": [{"system": RXNORM, "code": code}]}}
+        return [patient(pid, record), order, drug]
+
+    first = write_bundle(tmp_path / "a.json", visit("1", "MRN-1", "1010604"))  # buprenorphine/naloxone
+    second = write_bundle(tmp_path / "b.json", visit("2", "MRN-2", "864761"))  # methadone
+    imported(run, clinic, first, second)
+    assert profile(clinic, "mrn-1")["therapies"] == ["buprenorphine"]
+    assert profile(clinic, "mrn-2")["therapies"] == ["methadone"]

@@ -11,6 +11,7 @@ Bundle entry) and never a value from a record.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import multiprocessing
 import pickle
@@ -21,12 +22,12 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import InvalidInput, Problem, display_path
-from .fhir_read import CodeIndex, Fact, PatientFacts, PatientRecord, read_resource
+from .fhir_read import CodeIndex, Fact, PatientFacts, PatientRecord, patient_key, read_resource
 from .profiles import PROFILES_DIR
 from .settings import SETTINGS_FILE, load_settings
 from .vocabulary import load_vocabulary
@@ -89,11 +90,12 @@ def _is_ndjson(path: Path) -> bool:
 
 
 def _chunks(
-    sources: Sequence[Source], problems: list[Problem], aliases: dict[int, dict[str | int, str]]
+    sources: Sequence[Source], problems: list[Problem], files: _FileContext
 ) -> Iterator[list[tuple[tuple[int, int], str | dict[str, Any]]]]:
     """Resources to read, a chunk at a time; NDJSON line by line, so memory stays flat."""
     chunk: list[tuple[tuple[int, int], str | dict[str, Any]]] = []
     for number, source in enumerate(sources):
+        files.scopes[number] = f"folder:{source.path.parent}"  # an export: ids are unique across its files
         if source.ndjson:
             with source.path.open(encoding="utf-8", errors="replace") as lines:
                 for line_number, line in enumerate(lines, 1):
@@ -104,14 +106,9 @@ def _chunks(
                             chunk = []
             continue
         entries = _bundle_entries(source, problems)
-        aliases[number] = {}
-        for entry_index, entry in entries:
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            url = entry.get("fullUrl") if isinstance(entry, dict) else None
-            if isinstance(resource, dict) and resource.get("resourceType") == "Patient" and isinstance(url, str):
-                rid = resource.get("id")
-                aliases[number][url] = f"Patient/{rid}" if isinstance(rid, str) else url
-                aliases[number][entry_index] = aliases[number][url]  # a Patient without an id is known by its URL
+        files.aliases[number] = _entry_aliases(entries)
+        if not (entries and entries[0][0] == -1):
+            files.scopes[number] = f"bundle:{number}"  # ids in a Bundle are its own
         for entry_index, entry in entries:
             resource = entry.get("resource") if isinstance(entry, dict) else None
             chunk.append(((number, entry_index), resource if resource is not None else entry))
@@ -120,6 +117,22 @@ def _chunks(
                 chunk = []
     if chunk:
         yield chunk
+
+
+def _entry_aliases(entries: list[tuple[int, Any]]) -> dict[str | int, str]:
+    """A Bundle's full URLs of Patients and Medications -> Patient/<id> (or the URL when there is no id)."""
+    aliases: dict[str | int, str] = {}
+    for entry_index, entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        url = entry.get("fullUrl") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or not isinstance(url, str):
+            continue
+        resource_type, rid = resource.get("resourceType"), resource.get("id")
+        if resource_type in ("Patient", "Medication"):
+            aliases[url] = f"{resource_type}/{rid}" if isinstance(rid, str) else url
+            if resource_type == "Patient":
+                aliases[entry_index] = aliases[url]  # a Patient without an id is known by its URL
+    return aliases
 
 
 def _bundle_entries(source: Source, problems: list[Problem]) -> list[tuple[int, Any]]:
@@ -246,7 +259,10 @@ class FactStore:
 
     def orphans(self) -> int:
         """Patients that resources name but whose Patient resource is not in the files."""
-        query = "SELECT COUNT(DISTINCT key) FROM facts WHERE key NOT IN (SELECT key FROM facts WHERE kind = 'patient')"
+        query = (
+            "SELECT COUNT(DISTINCT key) FROM facts"
+            " WHERE kind != 'drug' AND key NOT IN (SELECT key FROM facts WHERE kind = 'patient')"
+        )
         return int(self.connection.execute(query).fetchone()[0])
 
     def record(self, keys: Sequence[str]) -> PatientRecord:
@@ -254,8 +270,10 @@ class FactStore:
         record = PatientRecord()
         marks = ", ".join("?" * len(keys))
         query = f"SELECT fact FROM facts WHERE key IN ({marks}) ORDER BY rowid"
-        for (blob,) in self.connection.execute(query, tuple(keys)):
+        for (blob,) in self.connection.execute(query, tuple(keys)).fetchall():
             fact = pickle.loads(blob)
+            if fact.kind == "medication" and fact.reference:
+                fact = self._with_drug(fact)
             if fact.kind == "broken":
                 record.broken = True
             elif fact.kind == "patient" and isinstance(fact.details, PatientFacts):
@@ -263,6 +281,15 @@ class FactStore:
             else:
                 record.add(fact)
         return record
+
+    def _with_drug(self, fact: Fact) -> Fact:
+        """A medicine given by reference, with what the Medication it names means (nothing when it is not there)."""
+        query = "SELECT fact FROM facts WHERE key = ? AND kind = 'drug' ORDER BY rowid DESC LIMIT 1"
+        row = self.connection.execute(query, (fact.reference,)).fetchone()
+        if row is None:
+            return dataclasses.replace(fact, reference=None)
+        drug = pickle.loads(row[0])
+        return dataclasses.replace(fact, terms=drug.terms, unmapped=drug.unmapped, reference=None)
 
 
 class _Inline:
@@ -304,27 +331,55 @@ def _gather(
     sources: Sequence[Source], pool: ProcessPoolExecutor | _Inline, jobs: int, problems: list[Problem], store: FactStore
 ) -> int:
     """Every resource's facts, kept per patient in `store`; returns how many resources were not read."""
-    aliases: dict[int, dict[str | int, str]] = {}
+    files = _FileContext()
     skipped = 0
-    for fact in _in_order(pool, read_chunk, _chunks(sources, problems, aliases), jobs * 4):
-        key = fact.patient
-        if key is not None and key.startswith("urn:"):
-            key = aliases.get(fact.position[0], {}).get(key, key)
-        elif key is None and fact.resource_type == "Patient":
-            key = aliases.get(fact.position[0], {}).get(fact.position[1])
+    for fact in _in_order(pool, read_chunk, _chunks(sources, problems, files), jobs * 4):
         if fact.kind == "skipped":
             skipped += 1
             continue
+        key = files.patient_key(fact)
         if fact.kind == "broken":
             source = sources[fact.position[0]]
             what = f"{fact.resource_type}: " if fact.resource_type else ""
             problems.append(source.problem(fact.position[1], what + (fact.error or "not valid FHIR R4")))
         elif key is None and fact.kind == "patient":
             problems.append(sources[fact.position[0]].problem(fact.position[1], "Patient: it has no id"))
-        if key is not None:
-            store.add(key, fact)
+        if fact.kind == "drug" and fact.reference:
+            store.add(files.drug_key(fact.position[0], fact.reference), fact)
+        elif key is not None:
+            store.add(key, files.resolved(fact))
     store.finish()
     return skipped
+
+
+@dataclass
+class _FileContext:
+    """What references in a file mean: a Bundle's full URLs, and where its resource ids are unique."""
+
+    aliases: dict[int, dict[str | int, str]] = field(default_factory=dict)
+    """File number -> a Bundle's full URLs (and Patient entries without an id) -> Patient/<id>, Medication/<id>."""
+    scopes: dict[int, str] = field(default_factory=dict)
+    """File number -> where its resource ids are unique: the Bundle itself, or the folder of an export."""
+
+    def patient_key(self, fact: Fact) -> str | None:
+        key = fact.patient
+        if key is not None and key.startswith("urn:"):
+            key = self.aliases.get(fact.position[0], {}).get(key, key)
+        elif key is None and fact.resource_type == "Patient":
+            key = self.aliases.get(fact.position[0], {}).get(fact.position[1])
+        return key
+
+    def drug_key(self, number: int, reference: str) -> str:
+        """The store key of a Medication, named by a reference in file `number`."""
+        alias = self.aliases.get(number, {}).get(reference, reference)
+        local = patient_key(alias, "Medication") or alias
+        return f"drug|{self.scopes.get(number, '')}|{local}"
+
+    def resolved(self, fact: Fact) -> Fact:
+        """A medicine given by reference: the reference made a store key (resolved when the record is read)."""
+        if fact.kind == "medication" and fact.reference:
+            return dataclasses.replace(fact, reference=self.drug_key(fact.position[0], fact.reference))
+        return fact
 
 
 def _sources(project: Path, files: Sequence[Path]) -> list[Source]:

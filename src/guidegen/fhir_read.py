@@ -27,18 +27,33 @@ from .vocabulary import CODE_SYSTEMS, Vocabulary
 CONDITION_FIELDS = ("substances", "conditions")
 """Profile fields that active Conditions fill."""
 MEDICATION_FIELDS = ("therapies",)
-"""Profile fields that active MedicationRequests and MedicationStatements fill."""
+"""Profile fields that current medicines fill (requests, statements, dispenses, administrations)."""
 MEASURE_FIELD = "measures"
 """The vocabulary block of measures that final Observations fill (when the vocabulary has one)."""
 
 ACTIVE_CONDITION = frozenset({"active", "recurrence", "relapse"})
 REFUTED_CONDITION = frozenset({"entered-in-error", "refuted"})
 ACTIVE_MEDICATION = frozenset({"active"})
+GIVEN_MEDICATION = frozenset({"completed", "in-progress"})
+"""A MedicationDispense or MedicationAdministration that happened (or is happening)."""
+RECENT_DAYS = 90
+"""A dispense or administration this recent means the person takes the medicine now."""
 FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})
 OPEN_GOAL = frozenset({"planned", "accepted", "active", "completed"})
 ACTIVE_CARE_TEAM = frozenset({"active"})
 READ_TYPES = frozenset(
-    {"Patient", "Condition", "MedicationRequest", "MedicationStatement", "Observation", "Goal", "CareTeam"}
+    {
+        "Patient",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationDispense",
+        "MedicationAdministration",
+        "Medication",
+        "Observation",
+        "Goal",
+        "CareTeam",
+    }
 )
 """Resource types the import reads; resources of other types are skipped without being read."""
 _SHORT_SYSTEM = {uri: name for name, uri in CODE_SYSTEMS.items()}
@@ -158,7 +173,7 @@ class Fact:
     """What one resource says, small enough to keep for thousands of patients."""
 
     kind: str
-    """patient, condition, medication, observation, goal, careteam, skipped or broken."""
+    """patient, condition, medication, drug (a Medication), observation, goal, careteam, skipped or broken."""
     patient: str | None
     """The patient it belongs to: Patient/<id>, or a Bundle's urn:uuid: full URL."""
     position: tuple[int, int]
@@ -170,6 +185,8 @@ class Fact:
     details: PatientFacts | GoalFacts | Score | Status | tuple[tuple[str, str | None], ...] | None = None
     error: str | None = None
     resource_type: str = ""
+    reference: str | None = None
+    """A Medication: its own Medication/<id>; a medicine given by reference: the Medication it names."""
 
 
 def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: CodeIndex, id_system: str) -> Fact:
@@ -208,14 +225,14 @@ def _raw_owner(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def patient_key(reference: str) -> str | None:
+def patient_key(reference: str, resource_type: str = "Patient") -> str | None:
     """Patient/<id> from a reference (relative, absolute or versioned), or a urn: kept to resolve in its Bundle."""
     reference = reference.split("/_history/")[0].strip()
     if reference.startswith("urn:"):
         return reference
     parts = reference.rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2] == "Patient" and parts[-1]:
-        return f"Patient/{parts[-1]}"
+    if len(parts) >= 2 and parts[-2] == resource_type and parts[-1]:
+        return f"{resource_type}/{parts[-1]}"
     return None
 
 
@@ -291,10 +308,48 @@ def _read_condition(resource: Any, owner: str | None, position: tuple[int, int],
 
 
 def _read_medication(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
-    active = resource.status in ACTIVE_MEDICATION
+    kind = type(resource).__name__
+    if not _medication_is_current(resource):
+        return Fact("medication", owner, position, resource_type=kind)
     concept = resource.medicationCodeableConcept
-    terms, unmapped = _map(concept, index, MEDICATION_FIELDS) if active else ((), ())
-    return Fact("medication", owner, position, active, terms, unmapped, resource_type=type(resource).__name__)
+    reference = resource.medicationReference.reference if resource.medicationReference else None
+    if concept is None and reference and reference.startswith("#"):
+        concept = next(
+            (
+                item.code
+                for item in (resource.contained or [])
+                if type(item).__name__ == "Medication" and item.id == reference[1:]
+            ),
+            None,
+        )
+        reference = None
+    if concept is None and reference:  # a Medication elsewhere in the file or export: resolved when gathered
+        return Fact("medication", owner, position, True, reference=reference.strip(), resource_type=kind)
+    terms, unmapped = _map(concept, index, MEDICATION_FIELDS)
+    return Fact("medication", owner, position, True, terms, unmapped, resource_type=kind)
+
+
+def _medication_is_current(resource: Any) -> bool:
+    """An active order or statement; a dispense or administration in the last RECENT_DAYS days."""
+    kind = type(resource).__name__
+    if kind in ("MedicationRequest", "MedicationStatement"):
+        return resource.status in ACTIVE_MEDICATION
+    if resource.status not in GIVEN_MEDICATION:
+        return False
+    if kind == "MedicationDispense":
+        moment = resource.whenHandedOver or resource.whenPrepared
+    else:
+        period = resource.effectivePeriod
+        moment = resource.effectiveDateTime or (period and (period.end or period.start))
+    day = _day(moment)
+    return day is not None and (date.today() - day).days <= RECENT_DAYS
+
+
+def _read_drug(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
+    """A Medication resource: what its code means, for the orders that refer to it."""
+    terms, unmapped = _map(resource.code, index, MEDICATION_FIELDS)
+    reference = f"Medication/{resource.id}" if resource.id else None
+    return Fact("drug", None, position, True, terms, unmapped, reference=reference, resource_type="Medication")
 
 
 def _read_observation(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
@@ -385,6 +440,9 @@ _READERS: dict[str, Callable[[Any, str | None, tuple[int, int], CodeIndex, str],
     "Condition": _read_condition,
     "MedicationRequest": _read_medication,
     "MedicationStatement": _read_medication,
+    "MedicationDispense": _read_medication,
+    "MedicationAdministration": _read_medication,
+    "Medication": _read_drug,
     "Observation": _read_observation,
     "Goal": _read_goal,
     "CareTeam": _read_care_team,
