@@ -13,9 +13,12 @@ from fhir_records import (
     ICD,
     RXNORM,
     SNOMED,
+    care_team,
     coded_observation,
     condition,
+    goal,
     medication,
+    observation,
     patient,
     write_bundle,
 )
@@ -148,3 +151,69 @@ def test_a_medication_reference_is_local_to_its_bundle(
     imported(run, clinic, first, second)
     assert profile(clinic, "mrn-1")["therapies"] == ["buprenorphine"]
     assert profile(clinic, "mrn-2")["therapies"] == ["methadone"]
+
+
+# -- 3. staff edits win ---------------------------------------------------------------------------
+
+
+def test_reimport_keeps_staff_edits_and_prefer_record_takes_the_record(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    def record(extra: list[dict]) -> list[dict]:
+        return [
+            patient("p", "MRN-1", given="Sam", language="es"),
+            condition("p", ICD, "F11.20"),
+            condition("p", ICD, "F32.1"),
+            medication("p", "1010600"),
+            observation("p", "44261-6", 16, "2026-08-01"),
+            goal("p", "Walk every morning"),
+            care_team("p", [("Alex Kim", "Counselor")]),
+            *extra,
+        ]
+
+    first = write_bundle(tmp_path / "first.json", record([]))
+    imported(run, clinic, first)
+    path = clinic / "profiles" / "mrn-1.yaml"
+    text = path.read_text()
+    edits = {
+        'name: "Sam"': 'name: "Sammy"',  # a preferred name
+        "language: es": "language: en",  # the language they asked for
+        "substances: [opioids]": "substances: [opioids, cannabis]",  # a self-reported substance
+        "therapies: [buprenorphine]": "therapies: [buprenorphine, naltrexone]",  # a clinic-started medicine
+        '- {text: "Walk every morning"}': '- {text: "Walk every morning"}\n  - {text: "Call my sponsor"}',
+        "{date: 2026-08-01, score: 16}": "{date: 2026-08-01, score: 16}, {date: 2026-09-01, score: 11}",  # paper
+        'role: "Counselor"': 'role: "Peer coach"',  # a care-team role
+    }
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text)
+
+    later = write_bundle(tmp_path / "later.json", record([condition("p", ICD, "F41.1")]))  # anxiety now too
+    result = imported(run, clinic, later)
+    data = profile(clinic, "mrn-1")
+    assert data["name"] == "Sammy" and data["language"] == "en"
+    assert data["substances"] == ["opioids", "cannabis"]
+    assert data["therapies"] == ["buprenorphine", "naltrexone"]
+    assert data["goals"] == [{"text": "Walk every morning"}, {"text": "Call my sponsor"}]
+    assert [s["score"] for s in data["measures"]["phq9"]] == [16, 11]
+    assert data["care_team"] == [{"name": "Alex Kim", "role": "Peer coach"}]
+    assert data["conditions"] == ["depression", "anxiety"]  # not edited: the record's
+    assert (
+        "mrn-1 (updated): mapped 3 conditions, 1 medication, 1 observation, 1 goal; kept your edit: "
+        "name, language, substances, therapies, goals, care_team, measures.phq9" in result.output
+    )
+    state = (clinic / ".guidegen" / "import.json").read_text()
+    for value in ("Sam", "Sammy", "Walk every morning", "Alex Kim", "Counselor", "opioids", "1990-02-03"):
+        assert value not in state
+
+    again = imported(run, clinic, later)  # still kept, still said
+    assert "kept your edit: name, language" in again.output and profile(clinic, "mrn-1")["name"] == "Sammy"
+
+    preferred = run("import", "fhir", later, "--prefer-record", "-C", clinic, "-j", "1")
+    assert preferred.exit_code == 0, preferred.output
+    data = profile(clinic, "mrn-1")
+    assert data["name"] == "Sam" and data["language"] == "es" and data["substances"] == ["opioids"]
+    assert data["care_team"] == [{"name": "Alex Kim", "role": "Counselor"}]
+    assert "kept your edit" not in preferred.output
+    assert "kept your edit" not in imported(run, clinic, later).output  # the record's values are unedited now

@@ -368,13 +368,18 @@ def import_() -> None:
     default=None,
     help="Processes that read records (default: the number of CPUs).",
 )
+@click.option(
+    "--prefer-record",
+    is_flag=True,
+    help="Take the record's value even where staff edited a field since the last import.",
+)
 @_project_option
-def import_fhir(files: tuple[Path, ...], jobs: int | None, project: Path) -> None:
+def import_fhir(files: tuple[Path, ...], jobs: int | None, prefer_record: bool, project: Path) -> None:
     """Write or update profiles/<id>.yaml from FHIR R4 FILES (a Bundle .json, or NDJSON from a bulk export)."""
     from .fhir_import import import_fhir as run_import
     from .fhir_import import report_lines
 
-    report = run_import(project, files, jobs=jobs or os.cpu_count() or 1)
+    report = run_import(project, files, jobs=jobs or os.cpu_count() or 1, prefer_record=prefer_record)
     for line, to_stderr in report_lines(report):
         click.echo(line, err=to_stderr)
     if report.failed or any(p.severity == "error" for p in report.problems):

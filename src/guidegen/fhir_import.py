@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 
 from .errors import InvalidInput, Problem, display_path
 from .fhir_read import CodeIndex, Fact, PatientFacts, PatientRecord, patient_key, read_resource
+from .fhir_state import ImportState, ProfileImport, load_import_state, save_import_state
+from .profile_writer import Edits, coded_terms
 from .profiles import PROFILES_DIR
 from .settings import SETTINGS_FILE, load_settings
 from .vocabulary import load_vocabulary
@@ -161,6 +163,8 @@ class Imported:
     """new, updated or unchanged."""
     counts: tuple[int, int, int, int]
     """Resources mapped to terms, in COUNTED order: conditions, medications, observations, goals."""
+    kept: tuple[str, ...] = ()
+    """Imported fields that staff changed since the last import, kept as they are."""
 
 
 @dataclass(frozen=True)
@@ -179,8 +183,10 @@ class ImportReport:
     """Patients named by resources whose Patient resource is not in the files (skipped)."""
 
 
-def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> ImportReport:
-    """Import every patient in `files` into profiles/<id>.yaml (see docs/import.md)."""
+def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1, prefer_record: bool = False) -> ImportReport:
+    """Import every patient in `files` into profiles/<id>.yaml (see docs/import.md).
+
+    A field staff changed since the last import is kept, unless `prefer_record`."""
     settings = load_settings(project)
     vocabulary = load_vocabulary(project, settings)
     id_system = settings.import_.fhir.id_system
@@ -196,6 +202,7 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> Impor
             ]
         )
     sources = _sources(project, files)
+    import_state, state_problems = load_import_state(project)
     profiles = project / PROFILES_DIR
     profiles.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=profiles))  # beside profiles/: renames stay atomic
@@ -206,12 +213,15 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> Impor
         "settings": settings,
         "vocabulary": vocabulary,
         "staging": staging,
+        "salt": import_state.salt,
+        "prefer_record": prefer_record,
+        "coded": coded_terms(vocabulary),
     }
     try:
         with _pool(jobs, state) as pool, FactStore(staging / "facts.sqlite") as store:
-            problems: list[Problem] = []
+            problems: list[Problem] = list(state_problems)
             skipped = _gather(sources, pool, jobs, problems, store)
-            return _write_all(project, staging, store, sources, problems, pool, jobs, skipped)
+            return _write_all(project, staging, store, sources, problems, pool, jobs, skipped, import_state)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -395,20 +405,19 @@ def _sources(project: Path, files: Sequence[Path]) -> list[Source]:
     return sources
 
 
-def stage_chunk(chunk: Sequence[tuple[str, PatientRecord]]) -> list[tuple[str, str | None, list[Problem]]]:
+def stage_chunk(chunk: Sequence[tuple[str, PatientRecord]]) -> list[tuple[str, str | None, list[Problem], Edits]]:
     """Stage a chunk of profiles (in a worker process, or here when --jobs 1)."""
     from .profile_writer import stage_profile
 
     state = _STATE
-    return [
-        (
-            profile_id,
-            *stage_profile(
-                state["project"], state["staging"], profile_id, record, state["settings"], state["vocabulary"]
-            ),
+    staged = []
+    for profile_id, record in chunk:
+        edits = Edits(record.last, state["salt"], state["prefer_record"], state["coded"])
+        status, problems, used = stage_profile(
+            state["project"], state["staging"], profile_id, record, state["settings"], state["vocabulary"], edits
         )
-        for profile_id, record in chunk
-    ]
+        staged.append((profile_id, status, problems, used))
+    return staged
 
 
 def safe_id(value: str) -> str:
@@ -453,6 +462,7 @@ def _write_all(
     pool: ProcessPoolExecutor | _Inline,
     jobs: int,
     skipped: int,
+    import_state: ImportState,
 ) -> ImportReport:
     """Check each patient can be imported, then stage and commit their profiles a batch at a time."""
     from .profile_writer import commit_staged
@@ -480,6 +490,8 @@ def _write_all(
                     Problem(where, None, "not written: a resource of this patient is not valid FHIR (see above)")
                 )
                 continue
+            last = import_state.profiles.get(profile_id)
+            record.last = dict(last.fields) if last else {}
             chunk.append((profile_id, record))
             pending.append((profile_id, record))
             if len(chunk) >= PROFILES_PER_TASK:
@@ -491,12 +503,13 @@ def _write_all(
     imported = []
     people_with: Counter[str] = Counter()
     staged: list[str] = []
-    for profile_id, status, stage_problems in _in_order(pool, stage_chunk, ready(), jobs * 2):
+    for profile_id, status, stage_problems, edits in _in_order(pool, stage_chunk, ready(), jobs * 2):
         record = pending.popleft()[1]
         if status is None:
             failed += 1
             problems.extend(stage_problems)
             continue
+        import_state.profiles.setdefault(profile_id, ProfileImport()).fields = edits.written
         if status != "unchanged":
             staged.append(profile_id)
         if len(staged) >= COMMIT_BATCH:
@@ -509,8 +522,9 @@ def _write_all(
             record.counts["observation"],
             record.counts["goal"],
         )
-        imported.append(Imported(profile_id, status, counts))
+        imported.append(Imported(profile_id, status, counts, tuple(edits.kept)))
     commit_staged(project, staging, staged)
+    save_import_state(project, import_state)  # after the profiles: a crash between keeps edits, never loses one
     unmapped = tuple(sorted(people_with.items(), key=lambda item: (-item[1], item[0])))
     return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans())
 
@@ -521,7 +535,8 @@ def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
         yield str(problem), True
     for item in report.imported:
         counts = ", ".join(f"{n} {_plural(kind, n)}" for kind, n in zip(COUNTED, item.counts, strict=True))
-        yield f"{item.id} ({item.status}): mapped {counts}", False
+        kept = f"; kept your edit: {', '.join(item.kept)}" if item.kept else ""
+        yield f"{item.id} ({item.status}): mapped {counts}{kept}", False
     if report.unmapped:
         yield "codes that no vocabulary term maps (add them to a term's codes: in content/vocabulary.yaml):", False
         for code, people in report.unmapped:

@@ -470,6 +470,8 @@ class PatientRecord:
     unmapped: set[str] = field(default_factory=set)
     broken: bool = False
     """A resource of this patient is not valid FHIR: nothing is written for them."""
+    last: dict[str, str] = field(default_factory=dict)
+    """What the last import wrote into their profile, as hashes per field (fhir_state.py)."""
 
     def add(self, fact: Fact) -> None:
         """Take in one resource's facts."""
