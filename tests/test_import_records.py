@@ -217,3 +217,44 @@ def test_reimport_keeps_staff_edits_and_prefer_record_takes_the_record(
     assert data["care_team"] == [{"name": "Alex Kim", "role": "Counselor"}]
     assert "kept your edit" not in preferred.output
     assert "kept your edit" not in imported(run, clinic, later).output  # the record's values are unedited now
+
+
+# -- 4. one person per profile --------------------------------------------------------------------
+
+
+def test_two_bundles_with_patient_1_are_two_people(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    """Resource ids are local to a file (issue 25, item 2)."""
+    first = write_bundle(tmp_path / "a.json", [patient("1", "MRN-A", given="Ana"), condition("1", ICD, "F10.20")])
+    second = write_bundle(tmp_path / "b.json", [patient("1", "MRN-B", given="Ben"), condition("1", ICD, "F11.20")])
+    result = imported(run, clinic, first, second)
+    assert "imported 2 profiles (2 new" in result.output
+    assert profile(clinic, "mrn-a")["name"] == "Ana" and profile(clinic, "mrn-a")["substances"] == ["alcohol"]
+    assert profile(clinic, "mrn-b")["name"] == "Ben" and profile(clinic, "mrn-b")["substances"] == ["opioids"]
+
+
+def test_two_people_under_one_identifier_are_refused(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    first = write_bundle(tmp_path / "visit-a.json", [patient("x", "MRN-7", given="Ana"), condition("x", ICD, "F10.20")])
+    other = patient("y", "MRN-7", given="Ben", birthDate="1971-05-06")
+    second = write_bundle(tmp_path / "visit-b.json", [other, condition("y", ICD, "F11.20")])
+    result = imported(run, clinic, first, second, code=1)
+    assert (
+        f"profiles/mrn-7.yaml: not written: the Patients in {first} entry[0] and {second} entry[0] have the same "
+        "record number but a different name or birth date" in result.output
+    )
+    assert not (clinic / "profiles" / "mrn-7.yaml").exists()
+    for value in ("Ana", "Ben", "1971-05-06", "1990-02-03", "Rivera-Private"):
+        assert value not in result.output
+
+    # the same person again (another visit) is fine; another person under that number later is refused
+    imported(run, clinic, first)
+    again = write_bundle(tmp_path / "visit-c.json", [patient("z", "MRN-7", given="Ana"), condition("z", ICD, "F12.20")])
+    assert profile(clinic, "mrn-7")["substances"] == ["alcohol"]
+    imported(run, clinic, again)
+    assert profile(clinic, "mrn-7")["substances"] == ["cannabis"]
+    result = imported(run, clinic, second, code=1)
+    assert (
+        f"profiles/mrn-7.yaml: not written: the Patient in {second} entry[0] has a different name or birth date than "
+        f"the one last imported into this profile (from {again})" in result.output
+    )
+    assert profile(clinic, "mrn-7")["substances"] == ["cannabis"]
+    assert "Ben" not in result.output and "Ben" not in (clinic / ".guidegen" / "import.json").read_text()

@@ -372,12 +372,13 @@ class _FileContext:
     """File number -> where its resource ids are unique: the Bundle itself, or the folder of an export."""
 
     def patient_key(self, fact: Fact) -> str | None:
+        """Whose fact this is: Patient/<id> in the scope of its file (two Bundles' Patient/1 are two people)."""
         key = fact.patient
         if key is not None and key.startswith("urn:"):
             key = self.aliases.get(fact.position[0], {}).get(key, key)
         elif key is None and fact.resource_type == "Patient":
             key = self.aliases.get(fact.position[0], {}).get(fact.position[1])
-        return key
+        return None if key is None else f"{self.scopes.get(fact.position[0], '')}|{key}"
 
     def drug_key(self, number: int, reference: str) -> str:
         """The store key of a Medication, named by a reference in file `number`."""
@@ -425,32 +426,124 @@ def safe_id(value: str) -> str:
     return _UNSAFE_ID.sub("-", value.strip().lower()).strip("-")[:64].strip("-")
 
 
+@dataclass
+class _Person:
+    """The Patient resources of one profile id: each record number's store keys, and where each Patient is."""
+
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    """Record number -> store keys of its Patients (one per file scope)."""
+    seen: list[tuple[tuple[int, int], tuple[str | None, str | None]]] = field(default_factory=list)
+    """Each Patient resource: (file number, position) and its identity (folded name, birth date)."""
+
+
 def _patients_by_id(
     store: FactStore, sources: Sequence[Source], problems: list[Problem]
-) -> tuple[dict[str, dict[str, list[str]]], int]:
+) -> tuple[dict[str, _Person], int]:
     """Patients grouped by the profile id their record number makes, and how many cannot be imported."""
     from .profiles import ID_PATTERN
 
     numbers: dict[str, str | None] = {}
+    people: dict[str, _Person] = {}
     for key, fact in store.patients():  # a Patient given twice: the last one counts
         assert isinstance(fact.details, PatientFacts)
         source, at = sources[fact.position[0]], fact.position[1]
-        numbers[key] = fact.details.record_id
-        if not fact.details.record_id:
+        number = fact.details.record_id
+        numbers[key] = number
+        if not number:
             problems.append(
                 source.problem(at, "Patient: no identifier with the system in import.fhir.id_system; not imported")
             )
-        elif not ID_PATTERN.match(safe_id(fact.details.record_id)):
+        elif not ID_PATTERN.match(safe_id(number)):
             numbers[key] = None
             problems.append(source.problem(at, "Patient: the record number makes no usable profile id; not imported"))
+        else:
+            people.setdefault(safe_id(number), _Person()).seen.append((fact.position, fact.details.identity))
     failed = sum(1 for number in numbers.values() if number is None)
     # One record number is one person, even when several files (Bundles of different visits) hold
-    # a Patient for them: their facts are merged. Two record numbers that make one id are a conflict.
-    by_id: dict[str, dict[str, list[str]]] = {}
+    # a Patient for them: their facts are merged, when they agree on who it is. Two record numbers
+    # that make one id are a conflict.
     for key, number in numbers.items():
         if number is not None:
-            by_id.setdefault(safe_id(number), {}).setdefault(number, []).append(key)
-    return by_id, failed
+            person = people[safe_id(number)]
+            keys = person.keys.setdefault(number, [])
+            if key not in keys:
+                keys.append(key)
+    return people, failed
+
+
+def _disagree(one: tuple[str | None, str | None], other: tuple[str | None, str | None]) -> bool:
+    """Two identities (name, birth date) that cannot be one person: a part both give differs."""
+    return any(a is not None and b is not None and a != b for a, b in zip(one, other, strict=True))
+
+
+def _identity_problem(
+    profile_id: str, person: _Person, sources: Sequence[Source], import_state: ImportState, exists: bool
+) -> str | None:
+    """Why the Patients under this id are not one person (files and positions, never a value), or None."""
+    (first_at, first), *others = person.seen
+    for at, identity in others:
+        if _disagree(first, identity):
+            return (
+                f"not written: the Patients in {_where(sources, first_at)} and {_where(sources, at)} have the same "
+                "record number but a different name or birth date: two people under one identifier? "
+                "Fix the record numbers in the record system"
+            )
+    last = import_state.profiles.get(profile_id)
+    if not exists or last is None or not last.identity:
+        return None
+    hashed = (
+        None if first[0] is None else import_state.hash(first[0]),
+        None if first[1] is None else import_state.hash(first[1]),
+    )
+    before = (last.identity.get("name"), last.identity.get("birth_date"))
+    if _disagree(hashed, before):
+        return (
+            f"not written: the Patient in {_where(sources, first_at)} has a different name or birth date than "
+            f"the one last imported into this profile (from {last.source or 'an earlier import'}): another person "
+            "under this record number? If it is the same person with a corrected name or birth date, rename this "
+            "profile file (to keep it) and import again"
+        )
+    return None
+
+
+def _checked_record(
+    project: Path,
+    profile_id: str,
+    person: _Person,
+    store: FactStore,
+    sources: Sequence[Source],
+    import_state: ImportState,
+) -> tuple[PatientRecord | None, str | None, int]:
+    """One person's record when it can be imported; otherwise why not, and how many patients that is."""
+    if len(person.keys) > 1:
+        return None, f"not written: {len(person.keys)} different record numbers make this id", len(person.keys)
+    exists = (project / PROFILES_DIR / f"{profile_id}.yaml").exists()
+    problem = _identity_problem(profile_id, person, sources, import_state, exists)
+    if problem:
+        return None, problem, 1
+    (keys,) = person.keys.values()
+    record = store.record(keys)
+    if record.broken:
+        return None, "not written: a resource of this patient is not valid FHIR (see above)", 1
+    last = import_state.profiles.get(profile_id)
+    record.last = dict(last.fields) if last else {}
+    return record, None, 0
+
+
+def _remember(
+    import_state: ImportState, profile_id: str, person: _Person, sources: Sequence[Source], edits: Edits
+) -> None:
+    """What this import wrote into a profile, and who the record said it was (hashes), for the next import."""
+    at, (name, birth) = person.seen[0]
+    identity = {k: import_state.hash(v) for k, v in (("name", name), ("birth_date", birth)) if v is not None}
+    import_state.profiles[profile_id] = ProfileImport(edits.written, identity, sources[at[0]].where)
+
+
+def _where(sources: Sequence[Source], at: tuple[int, int]) -> str:
+    source = sources[at[0]]
+    if source.ndjson:
+        return f"{source.where}:{at[1]}"
+    return source.where if at[1] < 0 else f"{source.where} entry[{at[1]}]"
 
 
 def _write_all(
@@ -475,23 +568,13 @@ def _write_all(
         nonlocal failed
         chunk: list[tuple[str, PatientRecord]] = []
         for profile_id in sorted(by_id):
-            where = f"{PROFILES_DIR}/{profile_id}.yaml"
-            if len(by_id[profile_id]) > 1:
-                failed += len(by_id[profile_id])
-                problems.append(
-                    Problem(where, None, f"not written: {len(by_id[profile_id])} different record numbers make this id")
-                )
+            record, problem, refused = _checked_record(
+                project, profile_id, by_id[profile_id], store, sources, import_state
+            )
+            if record is None:
+                failed += refused
+                problems.append(Problem(f"{PROFILES_DIR}/{profile_id}.yaml", None, problem or "not written"))
                 continue
-            (keys,) = by_id[profile_id].values()
-            record = store.record(keys)
-            if record.broken:
-                failed += 1
-                problems.append(
-                    Problem(where, None, "not written: a resource of this patient is not valid FHIR (see above)")
-                )
-                continue
-            last = import_state.profiles.get(profile_id)
-            record.last = dict(last.fields) if last else {}
             chunk.append((profile_id, record))
             pending.append((profile_id, record))
             if len(chunk) >= PROFILES_PER_TASK:
@@ -509,7 +592,7 @@ def _write_all(
             failed += 1
             problems.extend(stage_problems)
             continue
-        import_state.profiles.setdefault(profile_id, ProfileImport()).fields = edits.written
+        _remember(import_state, profile_id, by_id[profile_id], sources, edits)
         if status != "unchanged":
             staged.append(profile_id)
         if len(staged) >= COMMIT_BATCH:

@@ -136,6 +136,8 @@ class PatientFacts:
     """The first given name."""
     language: str | None
     """The preferred language's code (primary subtag, lowercase)."""
+    identity: tuple[str | None, str | None] = (None, None)
+    """The official name (family and given names, folded) and the birth date: only ever compared, as hashes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,13 +281,20 @@ def _read_patient(
     names = [n for n in (resource.name or []) if n.given]
     names.sort(key=lambda n: {"usual": 0, "official": 1}.get(n.use or "", 2))
     given = names[0].given[0].strip() if names and names[0].given[0] else None
-    return Fact(
-        "patient",
-        owner,
-        position,
-        details=PatientFacts(record_id, given or None, _preferred_language(resource)),
-        resource_type="Patient",
-    )
+    birth = str(resource.birthDate) if resource.birthDate else None
+    details = PatientFacts(record_id, given or None, _preferred_language(resource), (_full_name(resource), birth))
+    return Fact("patient", owner, position, details=details, resource_type="Patient")
+
+
+def _full_name(resource: Any) -> str | None:
+    """The official name (or the first), folded: who the record says this is."""
+    names = sorted(resource.name or [], key=lambda n: 0 if n.use == "official" else 1)
+    for name in names:
+        parts = [*(name.given or []), name.family or ""]
+        folded = " ".join(" ".join(parts).casefold().split())
+        if folded:
+            return folded
+    return None
 
 
 def _preferred_language(resource: Any) -> str | None:
