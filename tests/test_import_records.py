@@ -258,3 +258,42 @@ def test_two_people_under_one_identifier_are_refused(clinic: Path, run: Callable
     )
     assert profile(clinic, "mrn-7")["substances"] == ["cannabis"]
     assert "Ben" not in result.output and "Ben" not in (clinic / ".guidegen" / "import.json").read_text()
+
+
+# -- 5. deceased patients -------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
+SYNTHEA_SYSTEM = "http://hospital.smarthealthit.org"
+
+
+@pytest.fixture
+def synthea_clinic(clinic: Path) -> Path:
+    """The clinic, with Synthea's record numbers as its id system."""
+    settings = clinic / "guidegen.yaml"
+    settings.write_text(
+        settings.read_text().split("import:")[0] + f'import: {{fhir: {{id_system: "{SYNTHEA_SYSTEM}"}}}}\n'
+    )
+    return clinic
+
+
+def test_a_deceased_patient_is_skipped(synthea_clinic: Path, run: Callable[..., Result]) -> None:
+    """Synthea's Alejandro has a deceasedDateTime: no guide; a profile made before is reported to retire."""
+    profile_id = "a9fcc685-c7a2-4474-bf25-26c8fe4b48f9"
+    result = imported(run, synthea_clinic, FIXTURES / "synthea-deceased.json")
+    assert not (synthea_clinic / "profiles" / f"{profile_id}.yaml").exists()
+    assert "1 deceased patient not imported" in result.output
+
+    path = synthea_clinic / "profiles" / f"{profile_id}.yaml"
+    path.write_text(f'id: {profile_id}\nname: "Alejandro"\n')
+    result = imported(run, synthea_clinic, FIXTURES / "synthea-deceased.json")
+    assert f"profiles/{profile_id}.yaml: warning: the record says this person has died" in result.output
+    assert "retire this profile" in result.output
+    assert path.read_text() == f'id: {profile_id}\nname: "Alejandro"\n'
+    assert "Alejandro" not in result.output
+
+
+def test_deceased_boolean(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    records = [patient("a", "MRN-1", deceasedBoolean=True), patient("b", "MRN-2", deceasedBoolean=False)]
+    result = imported(run, clinic, write_bundle(tmp_path / "b.json", records))
+    assert not (clinic / "profiles" / "mrn-1.yaml").exists() and (clinic / "profiles" / "mrn-2.yaml").exists()
+    assert "imported 1 profile (1 new, 0 updated, 0 unchanged); 1 deceased patient not imported" in result.output

@@ -181,6 +181,8 @@ class ImportReport:
     """Resources of types the import does not read."""
     orphans: int
     """Patients named by resources whose Patient resource is not in the files (skipped)."""
+    deceased: int = 0
+    """Patients not imported because the record says they have died."""
 
 
 def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1, prefer_record: bool = False) -> ImportReport:
@@ -434,6 +436,8 @@ class _Person:
     """Record number -> store keys of its Patients (one per file scope)."""
     seen: list[tuple[tuple[int, int], tuple[str | None, str | None]]] = field(default_factory=list)
     """Each Patient resource: (file number, position) and its identity (folded name, birth date)."""
+    deceased: bool = False
+    """A Patient resource says the person has died."""
 
 
 def _patients_by_id(
@@ -457,15 +461,16 @@ def _patients_by_id(
             numbers[key] = None
             problems.append(source.problem(at, "Patient: the record number makes no usable profile id; not imported"))
         else:
-            people.setdefault(safe_id(number), _Person()).seen.append((fact.position, fact.details.identity))
+            person = people.setdefault(safe_id(number), _Person())
+            person.seen.append((fact.position, fact.details.identity))
+            person.deceased = person.deceased or fact.details.deceased
     failed = sum(1 for number in numbers.values() if number is None)
     # One record number is one person, even when several files (Bundles of different visits) hold
     # a Patient for them: their facts are merged, when they agree on who it is. Two record numbers
     # that make one id are a conflict.
     for key, number in numbers.items():
         if number is not None:
-            person = people[safe_id(number)]
-            keys = person.keys.setdefault(number, [])
+            keys = people[safe_id(number)].keys.setdefault(number, [])
             if key not in keys:
                 keys.append(key)
     return people, failed
@@ -506,6 +511,9 @@ def _identity_problem(
     return None
 
 
+DECEASED = "the record says this person has died: not imported; retire this profile (guidegen keeps it as it is)"
+
+
 def _checked_record(
     project: Path,
     profile_id: str,
@@ -518,6 +526,8 @@ def _checked_record(
     if len(person.keys) > 1:
         return None, f"not written: {len(person.keys)} different record numbers make this id", len(person.keys)
     exists = (project / PROFILES_DIR / f"{profile_id}.yaml").exists()
+    if person.deceased:
+        return None, DECEASED if exists else None, 0
     problem = _identity_problem(profile_id, person, sources, import_state, exists)
     if problem:
         return None, problem, 1
@@ -561,11 +571,12 @@ def _write_all(
     from .profile_writer import commit_staged
 
     by_id, failed = _patients_by_id(store, sources, problems)
+    deceased = 0
     pending: deque[tuple[str, PatientRecord]] = deque()
 
     def ready() -> Iterator[list[tuple[str, PatientRecord]]]:
         """Chunks of patients to stage, read from the store as the workers need them."""
-        nonlocal failed
+        nonlocal failed, deceased
         chunk: list[tuple[str, PatientRecord]] = []
         for profile_id in sorted(by_id):
             record, problem, refused = _checked_record(
@@ -573,7 +584,10 @@ def _write_all(
             )
             if record is None:
                 failed += refused
-                problems.append(Problem(f"{PROFILES_DIR}/{profile_id}.yaml", None, problem or "not written"))
+                deceased += by_id[profile_id].deceased
+                if refused or problem:
+                    where = f"{PROFILES_DIR}/{profile_id}.yaml"
+                    problems.append(Problem(where, None, problem or "", "error" if refused else "warning"))
                 continue
             chunk.append((profile_id, record))
             pending.append((profile_id, record))
@@ -609,7 +623,7 @@ def _write_all(
     commit_staged(project, staging, staged)
     save_import_state(project, import_state)  # after the profiles: a crash between keeps edits, never loses one
     unmapped = tuple(sorted(people_with.items(), key=lambda item: (-item[1], item[0])))
-    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans())
+    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans(), deceased)
 
 
 def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
@@ -631,6 +645,8 @@ def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
     )
     if report.failed:
         summary += f"; {report.failed} patient{'s' if report.failed != 1 else ''} not imported"
+    if report.deceased:
+        summary += f"; {report.deceased} deceased patient{'s' if report.deceased != 1 else ''} not imported"
     if report.orphans:
         summary += f"; skipped the resources of {report.orphans} patient{'s' if report.orphans != 1 else ''} with no Patient resource"
     if report.skipped:

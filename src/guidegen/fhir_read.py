@@ -138,6 +138,8 @@ class PatientFacts:
     """The preferred language's code (primary subtag, lowercase)."""
     identity: tuple[str | None, str | None] = (None, None)
     """The official name (family and given names, folded) and the birth date: only ever compared, as hashes."""
+    deceased: bool = False
+    """The record says the person has died (deceasedBoolean true, or a deceasedDateTime)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +284,10 @@ def _read_patient(
     names.sort(key=lambda n: {"usual": 0, "official": 1}.get(n.use or "", 2))
     given = names[0].given[0].strip() if names and names[0].given[0] else None
     birth = str(resource.birthDate) if resource.birthDate else None
-    details = PatientFacts(record_id, given or None, _preferred_language(resource), (_full_name(resource), birth))
+    deceased = resource.deceasedBoolean is True or resource.deceasedDateTime is not None
+    details = PatientFacts(
+        record_id, given or None, _preferred_language(resource), (_full_name(resource), birth), deceased
+    )
     return Fact("patient", owner, position, details=details, resource_type="Patient")
 
 
