@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,24 @@ def test_deceased_boolean(clinic: Path, run: Callable[..., Result], tmp_path: Pa
     result = imported(run, clinic, write_bundle(tmp_path / "b.json", records))
     assert not (clinic / "profiles" / "mrn-1.yaml").exists() and (clinic / "profiles" / "mrn-2.yaml").exists()
     assert "imported 1 profile (1 new, 0 updated, 0 unchanged); 1 deceased patient not imported" in result.output
+
+
+# -- 6. a bad value drops the value, not the patient ----------------------------------------------
+
+
+def test_a_phq9_of_300_keeps_the_patient(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    records = [
+        patient("a", "MRN-1"),
+        condition("a", ICD, "F11.20"),
+        observation("a", "44261-6", 300, "2026-09-01"),
+        observation("a", "44261-6", 12, "2026-10-01"),
+    ]
+    path = write_bundle(tmp_path / "b.json", records)
+    result = imported(run, clinic, path)
+    data = profile(clinic, "mrn-1")
+    assert data["substances"] == ["opioids"]
+    assert data["measures"] == {"phq9": [{"date": date(2026, 10, 1), "score": 12}]}
+    assert (
+        f"{path}: warning: entry[2]: Observation: a phq9 score outside 0 to 27: this score is left out" in result.output
+    )
+    assert "300" not in result.output.replace(str(tmp_path), "")

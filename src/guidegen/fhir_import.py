@@ -356,6 +356,9 @@ def _gather(
             problems.append(source.problem(fact.position[1], what + (fact.error or "not valid FHIR R4")))
         elif key is None and fact.kind == "patient":
             problems.append(sources[fact.position[0]].problem(fact.position[1], "Patient: it has no id"))
+        if fact.warning:
+            problem = sources[fact.position[0]].problem(fact.position[1], f"{fact.resource_type}: {fact.warning}")
+            problems.append(dataclasses.replace(problem, severity="warning"))
         if fact.kind == "drug" and fact.reference:
             store.add(files.drug_key(fact.position[0], fact.reference), fact)
         elif key is not None:

@@ -9,6 +9,7 @@ address, note or narrative). These functions run in worker processes (fhir_impor
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -71,6 +72,8 @@ class CodeIndex:
     """(system URI, code) -> ((field, term), ...)."""
     prefixes: tuple[tuple[str, str, str, str], ...]
     """(system URI, code prefix, field, term) for ICD-10-CM codes with a trailing *."""
+    ranges: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    """Measure -> its lowest and highest score: a score outside is left out, with a warning."""
 
     @classmethod
     def from_vocabulary(cls, vocabulary: Vocabulary) -> CodeIndex:
@@ -84,7 +87,8 @@ class CodeIndex:
                     prefixes.append((uri, _plain(uri, value[:-1]), vocabulary_field, term))
                 else:
                     exact.setdefault((uri, _plain(uri, value)), []).append((vocabulary_field, term))
-        return cls({k: tuple(v) for k, v in exact.items()}, tuple(prefixes))
+        ranges = {m.id: (m.low, m.high) for m in vocabulary.measures.values()}
+        return cls({k: tuple(v) for k, v in exact.items()}, tuple(prefixes), ranges)
 
     def terms(self, system: str | None, code: str | None, fields: Sequence[str]) -> list[tuple[str, str]]:
         """The (field, term) pairs among `fields` that this code means, itself or through the code it falls under."""
@@ -191,6 +195,8 @@ class Fact:
     resource_type: str = ""
     reference: str | None = None
     """A Medication: its own Medication/<id>; a medicine given by reference: the Medication it names."""
+    warning: str | None = None
+    """A value left out of an otherwise good resource (never the value itself)."""
 
 
 def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: CodeIndex, id_system: str) -> Fact:
@@ -388,7 +394,12 @@ def _read_observation(resource: Any, owner: str | None, position: tuple[int, int
     if not terms or value is None or day is None:
         return Fact("observation", owner, position, unmapped=unmapped, resource_type="Observation")
     score: int | float = int(value) if Decimal(value) == int(value) else float(value)
-    details = Score(terms[0][1], day, str(moment), score)
+    measure = terms[0][1]
+    low, high = index.ranges.get(measure, (score, score))
+    if not low <= score <= high:
+        warning = f"a {measure} score outside {low} to {high}: this score is left out (the patient is imported)"
+        return Fact("observation", owner, position, warning=warning, resource_type="Observation")
+    details = Score(measure, day, str(moment), score)
     return Fact("observation", owner, position, True, terms[:1], details=details, resource_type="Observation")
 
 
