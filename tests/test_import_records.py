@@ -319,3 +319,37 @@ def test_a_phq9_of_300_keeps_the_patient(clinic: Path, run: Callable[..., Result
         f"{path}: warning: entry[2]: Observation: a phq9 score outside 0 to 27: this score is left out" in result.output
     )
     assert "300" not in result.output.replace(str(tmp_path), "")
+
+
+# -- 7. SNOMED descendants, smoking, overdose -----------------------------------------------------
+
+
+def test_descendants_by_the_declared_table(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    records = [
+        patient("a", "MRN-1"),
+        condition("a", SNOMED, "268621008"),  # recurrent major depressive episodes
+        condition("a", SNOMED, "83225003"),  # bipolar II
+        patient("b", "MRN-2"),
+        condition("b", SNOMED, "15193003"),  # severe recurrent major depression (QI-Core)
+        medication("b", "198031"),  # a nicotine patch
+        patient("c", "MRN-3"),
+        condition("c", SNOMED, "1153575004"),  # persistent depressive disorder
+        medication("c", "835726"),  # acamprosate 333 MG
+    ]
+    imported(run, clinic, write_bundle(tmp_path / "b.json", records))
+    assert profile(clinic, "mrn-1")["conditions"] == ["depression", "bipolar"]
+    assert profile(clinic, "mrn-2")["conditions"] == ["depression"]
+    assert profile(clinic, "mrn-2")["substances"] == ["nicotine"]
+    assert profile(clinic, "mrn-3")["conditions"] == ["depression"]
+    assert profile(clinic, "mrn-3")["therapies"] == ["acamprosate"]
+
+
+def test_daily_smoking_and_overdose_in_synthea_records(synthea_clinic: Path, run: Callable[..., Result]) -> None:
+    """Angelita's latest smoking status is "Current every day smoker"; Barrett has a drug overdose."""
+    result = imported(run, synthea_clinic, FIXTURES / "synthea-smoker.json", FIXTURES / "synthea-overdose.json")
+    assert profile(synthea_clinic, "fefe278e-73bb-4b7d-93ef-b01bd9269b78")["substances"] == ["nicotine"]
+    barrett = profile(synthea_clinic, "54ca27a3-d4c3-4786-b527-592da10f2503")
+    assert "risk" not in barrett  # profiles have no risk: field in this edition
+    assert "codes guidegen recognises for a profile field this edition does not have yet" in result.output
+    assert "SNOMED|55680006 (drug overdose: risk.recent_overdose): 1 person" in result.output
+    assert "  SNOMED|55680006: 1 person" not in result.output  # not among the unmapped codes

@@ -24,6 +24,18 @@ _SNOMED_PARENT: dict[str, str] = {
     # Pregnancy (finding) 77386006
     "72892002": "77386006",  # Normal pregnancy
     "47200007": "77386006",  # High risk pregnancy
+    # Depressive disorder 35489007, Major depressive disorder 370143000
+    "268621008": "370143000",  # Recurrent major depressive episodes
+    "15193003": "370143000",  # Severe recurrent major depression with psychotic features, mood-incongruent
+    "1153575004": "35489007",  # Persistent depressive disorder
+    # Bipolar disorder 13746004
+    "371596008": "13746004",  # Bipolar I disorder
+    "83225003": "13746004",  # Bipolar II disorder
+    # Smoker 77176002 (US Core smoking status values)
+    "449868002": "77176002",  # Current every day smoker
+    "428041000124106": "77176002",  # Current some day smoker
+    "428071000124103": "77176002",  # Current heavy tobacco smoker
+    "428061000124105": "77176002",  # Current light tobacco smoker
 }
 """SNOMED CT concept -> the ancestor (is-a) that a vocabulary term lists."""
 
@@ -125,6 +137,13 @@ COVERED_BY: Mapping[tuple[str, str], str] = {
 
 STATUS_OBSERVATIONS: Mapping[tuple[str, str], tuple[str, ...]] = {
     (LOINC, "82810-3"): ("conditions",),  # Pregnancy status: its value (Pregnant 77386006) maps
+    (LOINC, "72166-2"): ("substances",),  # Tobacco smoking status: every day smoker ... (Smoker 77176002)
 }
 """Observations whose coded value (valueCodeableConcept) is a status that a term means; the
 latest one counts, so "Not pregnant" after "Pregnant" gives nothing. -> the fields it fills."""
+
+RECOGNISED_UNUSED: Mapping[tuple[str, str], str] = {
+    (SNOMED, "55680006"): "drug overdose: risk.recent_overdose",
+}
+"""Codes guidegen knows the meaning of, for a profile field this edition's profiles do not have yet:
+the report lists them apart from the unmapped codes, so nobody adds them to an unrelated term."""

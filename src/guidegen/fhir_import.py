@@ -183,6 +183,8 @@ class ImportReport:
     """Patients named by resources whose Patient resource is not in the files (skipped)."""
     deceased: int = 0
     """Patients not imported because the record says they have died."""
+    unused: tuple[tuple[str, int], ...] = ()
+    """Codes guidegen recognises for a field profiles do not have yet, and how many people have them."""
 
 
 def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1, prefer_record: bool = False) -> ImportReport:
@@ -602,6 +604,7 @@ def _write_all(
 
     imported = []
     people_with: Counter[str] = Counter()
+    unused_with: Counter[str] = Counter()
     staged: list[str] = []
     for profile_id, status, stage_problems, edits in _in_order(pool, stage_chunk, ready(), jobs * 2):
         record = pending.popleft()[1]
@@ -616,6 +619,7 @@ def _write_all(
             commit_staged(project, staging, staged)
             staged = []
         people_with.update(record.unmapped)
+        unused_with.update(record.unused)
         counts = (
             record.counts["condition"],
             record.counts["medication"],
@@ -626,7 +630,8 @@ def _write_all(
     commit_staged(project, staging, staged)
     save_import_state(project, import_state)  # after the profiles: a crash between keeps edits, never loses one
     unmapped = tuple(sorted(people_with.items(), key=lambda item: (-item[1], item[0])))
-    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans(), deceased)
+    unused = tuple(sorted(unused_with.items(), key=lambda item: (-item[1], item[0])))
+    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans(), deceased, unused)
 
 
 def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
@@ -640,6 +645,10 @@ def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
     if report.unmapped:
         yield "codes that no vocabulary term maps (add them to a term's codes: in content/vocabulary.yaml):", False
         for code, people in report.unmapped:
+            yield f"  {code}: {people} {'person' if people == 1 else 'people'}", False
+    if report.unused:
+        yield "codes guidegen recognises for a profile field this edition does not have yet (not written):", False
+        for code, people in report.unused:
             yield f"  {code}: {people} {'person' if people == 1 else 'people'}", False
     statuses = Counter(item.status for item in report.imported)
     summary = (

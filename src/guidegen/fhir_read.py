@@ -21,14 +21,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .fhir_codes import COVERED_BY, STATUS_OBSERVATIONS
+from .fhir_codes import COVERED_BY, RECOGNISED_UNUSED, STATUS_OBSERVATIONS
 from .schema import key_text
 from .vocabulary import CODE_SYSTEMS, Vocabulary
 
 CONDITION_FIELDS = ("substances", "conditions")
 """Profile fields that active Conditions fill."""
-MEDICATION_FIELDS = ("therapies",)
-"""Profile fields that current medicines fill (requests, statements, dispenses, administrations)."""
+MEDICATION_FIELDS = ("therapies", "substances")
+"""Profile fields that current medicines fill (requests, statements, dispenses, administrations):
+therapies, and substances for nicotine replacement."""
 MEASURE_FIELD = "measures"
 """The vocabulary block of measures that final Observations fill (when the vocabulary has one)."""
 
@@ -197,6 +198,8 @@ class Fact:
     """A Medication: its own Medication/<id>; a medicine given by reference: the Medication it names."""
     warning: str | None = None
     """A value left out of an otherwise good resource (never the value itself)."""
+    unused: tuple[str, ...] = ()
+    """Codes guidegen recognises for a field profiles do not have yet (fhir_codes.RECOGNISED_UNUSED)."""
 
 
 def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: CodeIndex, id_system: str) -> Fact:
@@ -324,7 +327,14 @@ def _read_condition(resource: Any, owner: str | None, position: tuple[int, int],
         _codes_of(resource.verificationStatus) & REFUTED_CONDITION
     )
     terms, unmapped = _map(resource.code, index, CONDITION_FIELDS) if active else ((), ())
-    return Fact("condition", owner, position, active, terms, unmapped, resource_type="Condition")
+    unused = tuple(
+        f"{code_label(system, code)} ({RECOGNISED_UNUSED[(system or '', code or '')]})"
+        for system, code in _codings(resource.code)
+        if active and (system or "", code or "") in RECOGNISED_UNUSED
+    )
+    if unused:
+        unmapped = tuple(label for label in unmapped if not any(u.startswith(label + " ") for u in unused))
+    return Fact("condition", owner, position, active, terms, unmapped, resource_type="Condition", unused=unused)
 
 
 def _read_medication(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
@@ -493,6 +503,7 @@ class PatientRecord:
     care_team: list[tuple[str, str | None]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     unmapped: set[str] = field(default_factory=set)
+    unused: set[str] = field(default_factory=set)
     broken: bool = False
     """A resource of this patient is not valid FHIR: nothing is written for them."""
     last: dict[str, str] = field(default_factory=dict)
@@ -508,6 +519,7 @@ class PatientRecord:
         if fact.terms:
             self.counts[fact.kind] += 1
         self.unmapped.update(fact.unmapped)
+        self.unused.update(fact.unused)
         details = fact.details
         if isinstance(details, Score):
             series = self.scores.setdefault(details.measure, {})
