@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -353,3 +354,52 @@ def test_daily_smoking_and_overdose_in_synthea_records(synthea_clinic: Path, run
     assert "codes guidegen recognises for a profile field this edition does not have yet" in result.output
     assert "SNOMED|55680006 (drug overdose: risk.recent_overdose): 1 person" in result.output
     assert "  SNOMED|55680006: 1 person" not in result.output  # not among the unmapped codes
+
+
+# -- 8. the person's own goals, people on the care team -------------------------------------------
+
+
+def test_lab_targets_are_not_goals_and_organisations_are_not_the_care_team(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    a1c = goal("a", "Hemoglobin A1c total in Blood < 7.0")
+    a1c["target"] = [
+        {"measure": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]}, "detailQuantity": {"value": 7}}
+    ]
+    pressure = goal("a", "Blood pressure below 140/90")
+    pressure["target"] = [{"detailRange": {"high": {"value": 140}}}]
+    team = {
+        "resourceType": "CareTeam",
+        "status": "active",
+        "subject": {"reference": "urn:uuid:p-a"},
+        "participant": [
+            {
+                "role": [
+                    {
+                        "coding": [
+                            {"system": SNOMED, "code": "223366009", "display": "healthcare professional (occupation)"}
+                        ]
+                    }
+                ],
+                "member": {"reference": "urn:uuid:dr-1", "display": "Dr. Lee"},
+            },
+            {"member": {"reference": "urn:uuid:org-1", "display": "Riverside Hospital"}},
+            {"member": {"reference": "Organization/org-2", "display": "Hillside Clinic"}},
+        ],
+    }
+    person = patient("a", "MRN-1")
+    entries = [
+        {"fullUrl": "urn:uuid:p-a", "resource": person},
+        {"resource": goal("a", "Walk every morning")},
+        {"resource": a1c},
+        {"resource": pressure},
+        {"resource": team},
+        {"fullUrl": "urn:uuid:dr-1", "resource": {"resourceType": "Practitioner", "id": "dr-1"}},
+        {"fullUrl": "urn:uuid:org-1", "resource": {"resourceType": "Organization", "id": "org-1"}},
+    ]
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+    imported(run, clinic, path)
+    data = profile(clinic, "mrn-1")
+    assert data["goals"] == [{"text": "Walk every morning"}]
+    assert data["care_team"] == [{"name": "Dr. Lee", "role": "Healthcare professional"}]

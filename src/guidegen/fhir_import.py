@@ -130,11 +130,25 @@ def _entry_aliases(entries: list[tuple[int, Any]]) -> dict[str | int, str]:
         if not isinstance(resource, dict) or not isinstance(url, str):
             continue
         resource_type, rid = resource.get("resourceType"), resource.get("id")
-        if resource_type in ("Patient", "Medication"):
+        if isinstance(resource_type, str):
             aliases[url] = f"{resource_type}/{rid}" if isinstance(rid, str) else url
             if resource_type == "Patient":
                 aliases[entry_index] = aliases[url]  # a Patient without an id is known by its URL
+    for _index, entry in entries:  # care team members named by full URL: what kind of member they are
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "CareTeam":
+            _typed_members(resource, aliases)
     return aliases
+
+
+def _typed_members(care_team: dict[str, Any], aliases: dict[str | int, str]) -> None:
+    """Give each member named by a Bundle's full URL its type (Practitioner, Organization ...), before validation."""
+    for participant in care_team.get("participant") or []:
+        member = participant.get("member") if isinstance(participant, dict) else None
+        if isinstance(member, dict) and isinstance(member.get("reference"), str) and "type" not in member:
+            target = aliases.get(member["reference"], "")
+            if "/" in target and not target.startswith("urn:"):
+                member["type"] = target.split("/")[0]
 
 
 def _bundle_entries(source: Source, problems: list[Problem]) -> list[tuple[int, Any]]:

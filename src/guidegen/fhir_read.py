@@ -43,6 +43,12 @@ RECENT_DAYS = 90
 FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})
 OPEN_GOAL = frozenset({"planned", "accepted", "active", "completed"})
 ACTIVE_CARE_TEAM = frozenset({"active"})
+NOT_CARE_TEAM = frozenset(
+    {"Patient", "RelatedPerson", "Organization", "CareTeam", "Group", "HealthcareService", "Location", "Device"}
+)
+"""Care team members that are not listed: the person, family, and what is not a person."""
+_SEMANTIC_TAG = re.compile(r"\s*\((?:occupation|person|qualifier value|social concept|environment)\)$")
+LOINC_URI = "http://loinc.org"
 READ_TYPES = frozenset(
     {
         "Patient",
@@ -440,6 +446,8 @@ def _day(value: Any) -> date | None:
 
 
 def _read_goal(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
+    if _is_clinical_target(resource):  # "Hemoglobin A1c < 7.0" is the clinician's target, not the person's goal
+        return Fact("target", owner, position, resource_type="Goal")
     text = (resource.description.text or "").strip() if resource.description else ""
     if resource.lifecycleStatus not in OPEN_GOAL or not text:
         return Fact("goal", owner, position, resource_type="Goal")
@@ -447,6 +455,17 @@ def _read_goal(resource: Any, owner: str | None, position: tuple[int, int], inde
     achieved = "achieved" in _codes_of(resource.achievementStatus)
     done = _day(resource.statusDate) if achieved else None
     return Fact("goal", owner, position, True, details=GoalFacts(text, by, done), resource_type="Goal")
+
+
+def _is_clinical_target(resource: Any) -> bool:
+    """A Goal that is a measurement to reach (a lab value, a blood pressure): a target with a measure or a
+    quantity, or a description coded in LOINC."""
+    for target in resource.target or []:
+        if target.measure is not None or any(
+            getattr(target, name) is not None for name in ("detailQuantity", "detailRange", "detailRatio")
+        ):
+            return True
+    return any(system == LOINC_URI for system, _ in _codings(resource.description))
 
 
 def _read_care_team(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
@@ -458,16 +477,22 @@ def _read_care_team(resource: Any, owner: str | None, position: tuple[int, int],
         if member is None or not (member.display or "").strip():
             continue
         reference = member.reference or ""
-        if reference.startswith(("Patient/", "RelatedPerson/")) or reference == owner:
-            continue  # the person themself and their family are not the care team
-        role = None
-        for concept in participant.role or []:
-            role = (concept.text or "").strip() or next(
-                (c.display.strip() for c in (concept.coding or []) if c.display and c.display.strip()), None
-            )
-            break
-        members.append((member.display.strip(), role))
+        kind = member.type or (reference.split("/")[-2] if reference.count("/") >= 1 else "")
+        if kind in NOT_CARE_TEAM or reference == owner:
+            continue  # the person themself, their family, and organisations are not the care team
+        members.append((member.display.strip(), _role(participant)))
     return Fact("careteam", owner, position, bool(members), details=tuple(members), resource_type="CareTeam")
+
+
+def _role(participant: Any) -> str | None:
+    """A participant's role as a person reads it: the text, or a display without its SNOMED tag ("(occupation)")."""
+    for concept in participant.role or []:
+        text = (concept.text or "").strip() or next(
+            (c.display.strip() for c in (concept.coding or []) if c.display and c.display.strip()), ""
+        )
+        text = _SEMANTIC_TAG.sub("", text).strip()
+        return text[:1].upper() + text[1:] if text else None
+    return None
 
 
 _READERS: dict[str, Callable[[Any, str | None, tuple[int, int], CodeIndex, str], Fact]] = {
