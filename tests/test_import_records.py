@@ -403,3 +403,52 @@ def test_lab_targets_are_not_goals_and_organisations_are_not_the_care_team(
     data = profile(clinic, "mrn-1")
     assert data["goals"] == [{"text": "Walk every morning"}]
     assert data["care_team"] == [{"name": "Dr. Lee", "role": "Healthcare professional"}]
+
+
+# -- 9. nothing dropped silently ------------------------------------------------------------------
+
+
+def test_string_scores_periods_languages_and_the_order_of_unmapped_codes(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    as_text = observation("a", "44261-6", 0, "2026-01-01")
+    del as_text["valueInteger"], as_text["effectiveDateTime"]
+    as_text["valueString"] = " 14 "
+    as_text["effectivePeriod"] = {"start": "2026-09-01T09:00:00Z", "end": "2026-09-02T10:00:00Z"}
+    vital = observation("a", "8302-2", 170, "2026-09-01")  # body height
+    vital["category"] = [{"coding": [{"code": "vital-signs"}]}]
+    lab = observation("b", "718-7", 13, "2026-09-01")  # hemoglobin
+    lab["category"] = [{"coding": [{"code": "laboratory"}]}]
+    screen = observation("b", "75624-7", 3, "2026-09-01")  # a questionnaire total (AUDIT)
+    screen["category"] = [{"coding": [{"code": "survey"}]}]
+    records = [
+        patient("a", "MRN-1", language="fr"),
+        as_text,
+        vital,
+        condition("a", SNOMED, "38341003"),  # hypertension: far from the vocabulary
+        condition("a", SNOMED, "444814009"),
+        patient("b", "MRN-2", language="pt-BR"),
+        lab,
+        screen,
+        condition("b", ICD, "F16.20"),  # hallucinogens: near (F)
+        condition("b", SNOMED, "38341003"),
+    ]
+    result = imported(run, clinic, write_bundle(tmp_path / "b.json", records))
+    assert profile(clinic, "mrn-1")["measures"] == {"phq9": [{"date": date(2026, 9, 2), "score": 14}]}
+    lines = result.output.splitlines()
+    listed = lines[
+        lines.index("codes that no vocabulary term maps (add them to a term's codes: in content/vocabulary.yaml):") :
+    ]
+    assert listed[1:6] == [
+        "  ICD-10-CM|F16.20: 1 person",
+        "  LOINC|75624-7: 1 person",
+        "  further from the vocabulary's terms:",
+        "  SNOMED|38341003: 2 people",
+        "  SNOMED|444814009: 1 person",
+    ]
+    assert "LOINC|8302-2" not in result.output and "LOINC|718-7" not in result.output
+    assert "not listed: codes of Observations the guides do not use (1 laboratory, 1 vital signs)" in result.output
+    assert (
+        "preferred languages that are not in guidegen.yaml's languages (their guides use the first):" in result.output
+    )
+    assert "  fr: 1 person" in result.output and "  pt: 1 person" in result.output

@@ -199,6 +199,12 @@ class ImportReport:
     """Patients not imported because the record says they have died."""
     unused: tuple[tuple[str, int], ...] = ()
     """Codes guidegen recognises for a field profiles do not have yet, and how many people have them."""
+    near: int = 0
+    """How many of `unmapped` (listed first) are near a vocabulary term's neighbourhood."""
+    counted: tuple[tuple[str, int], ...] = ()
+    """Observation category (vital-signs, laboratory) -> how many different unmapped codes it had."""
+    languages: tuple[tuple[str, int], ...] = ()
+    """Preferred languages not among the site's languages, and how many people have them."""
 
 
 def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1, prefer_record: bool = False) -> ImportReport:
@@ -239,7 +245,9 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1, prefer_r
         with _pool(jobs, state) as pool, FactStore(staging / "facts.sqlite") as store:
             problems: list[Problem] = list(state_problems)
             skipped = _gather(sources, pool, jobs, problems, store)
-            return _write_all(project, staging, store, sources, problems, pool, jobs, skipped, import_state)
+            return _write_all(
+                project, staging, store, sources, problems, pool, jobs, skipped, import_state, settings.languages
+            )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -585,6 +593,7 @@ def _write_all(
     jobs: int,
     skipped: int,
     import_state: ImportState,
+    languages: Sequence[str],
 ) -> ImportReport:
     """Check each patient can be imported, then stage and commit their profiles a batch at a time."""
     from .profile_writer import commit_staged
@@ -619,6 +628,7 @@ def _write_all(
     imported = []
     people_with: Counter[str] = Counter()
     unused_with: Counter[str] = Counter()
+    codes = _CodeTally()
     staged: list[str] = []
     for profile_id, status, stage_problems, edits in _in_order(pool, stage_chunk, ready(), jobs * 2):
         record = pending.popleft()[1]
@@ -634,6 +644,7 @@ def _write_all(
             staged = []
         people_with.update(record.unmapped)
         unused_with.update(record.unused)
+        codes.add(record, languages)
         counts = (
             record.counts["condition"],
             record.counts["medication"],
@@ -643,9 +654,59 @@ def _write_all(
         imported.append(Imported(profile_id, status, counts, tuple(edits.kept)))
     commit_staged(project, staging, staged)
     save_import_state(project, import_state)  # after the profiles: a crash between keeps edits, never loses one
-    unmapped = tuple(sorted(people_with.items(), key=lambda item: (-item[1], item[0])))
-    unused = tuple(sorted(unused_with.items(), key=lambda item: (-item[1], item[0])))
-    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans(), deceased, unused)
+    unmapped = tuple(sorted(people_with.items(), key=lambda item: (not codes.is_near(item[0]), -item[1], item[0])))
+    return ImportReport(
+        tuple(imported),
+        tuple(problems),
+        unmapped,
+        failed,
+        skipped,
+        store.orphans(),
+        deceased,
+        _most_first(unused_with),
+        sum(1 for code, _ in unmapped if codes.is_near(code)),
+        tuple(sorted((category, len(found)) for category, found in codes.counted.items())),
+        _most_first(codes.languages),
+    )
+
+
+def _most_first(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
+
+
+NEAR_PREFIXES = (
+    "ICD-10-CM|F",
+    "ICD-10-CM|O",
+    "ICD-10-CM|Z3",
+    "ICD-10-CM|T40",
+    "ICD-10-CM|T42",
+    "ICD-10-CM|Z71",
+    "RxNorm|",
+)
+"""Unmapped codes near the vocabulary's neighbourhood: mental and behavioural disorders, pregnancy,
+poisoning by drugs, counselling, and every medicine."""
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+@dataclass
+class _CodeTally:
+    """What the report says about codes beyond the unmapped list."""
+
+    near: set[str] = field(default_factory=set)
+    counted: dict[str, set[str]] = field(default_factory=dict)
+    languages: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: PatientRecord, site_languages: Sequence[str]) -> None:
+        self.near.update(record.near)
+        for labelled in record.counted:
+            category, _, label = labelled.partition(" ")
+            self.counted.setdefault(category, set()).add(label)
+        language = record.facts.language if record.facts else None
+        if language and language not in site_languages:
+            self.languages[language if _LANGUAGE.fullmatch(language) else "(not a language code)"] += 1
+
+    def is_near(self, label: str) -> bool:
+        return label in self.near or label.startswith(NEAR_PREFIXES)
 
 
 def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
@@ -656,14 +717,11 @@ def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
         counts = ", ".join(f"{n} {_plural(kind, n)}" for kind, n in zip(COUNTED, item.counts, strict=True))
         kept = f"; kept your edit: {', '.join(item.kept)}" if item.kept else ""
         yield f"{item.id} ({item.status}): mapped {counts}{kept}", False
-    if report.unmapped:
-        yield "codes that no vocabulary term maps (add them to a term's codes: in content/vocabulary.yaml):", False
-        for code, people in report.unmapped:
-            yield f"  {code}: {people} {'person' if people == 1 else 'people'}", False
+    yield from _code_lines(report)
     if report.unused:
         yield "codes guidegen recognises for a profile field this edition does not have yet (not written):", False
         for code, people in report.unused:
-            yield f"  {code}: {people} {'person' if people == 1 else 'people'}", False
+            yield f"  {code}: {people} {_people(people)}", False
     statuses = Counter(item.status for item in report.imported)
     summary = (
         f"imported {len(report.imported)} profile{'s' if len(report.imported) != 1 else ''} "
@@ -678,6 +736,27 @@ def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
     if report.skipped:
         summary += f"; {report.skipped} resources of other types not read"
     yield summary, False
+
+
+def _code_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
+    """The codes no term maps (those near the vocabulary first), vital signs and labs counted, other languages."""
+    if report.unmapped:
+        yield "codes that no vocabulary term maps (add them to a term's codes: in content/vocabulary.yaml):", False
+        for number, (code, people) in enumerate(report.unmapped):
+            if number == report.near and report.near:
+                yield "  further from the vocabulary's terms:", False
+            yield f"  {code}: {people} {_people(people)}", False
+    if report.counted:
+        counted = ", ".join(f"{n} {category.replace('-', ' ')}" for category, n in report.counted)
+        yield f"not listed: codes of Observations the guides do not use ({counted})", False
+    if report.languages:
+        yield "preferred languages that are not in guidegen.yaml's languages (their guides use the first):", False
+        for language, people in report.languages:
+            yield f"  {language}: {people} {_people(people)}", False
+
+
+def _people(count: int) -> str:
+    return "person" if count == 1 else "people"
 
 
 def _plural(kind: str, count: int) -> str:

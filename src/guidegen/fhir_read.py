@@ -49,6 +49,9 @@ NOT_CARE_TEAM = frozenset(
 """Care team members that are not listed: the person, family, and what is not a person."""
 _SEMANTIC_TAG = re.compile(r"\s*\((?:occupation|person|qualifier value|social concept|environment)\)$")
 LOINC_URI = "http://loinc.org"
+COUNTED_CATEGORIES = ("vital-signs", "laboratory")
+"""Observation categories whose unmapped codes the report counts instead of listing."""
+_WHOLE = re.compile(r"\d{1,4}")
 READ_TYPES = frozenset(
     {
         "Patient",
@@ -206,6 +209,10 @@ class Fact:
     """A value left out of an otherwise good resource (never the value itself)."""
     unused: tuple[str, ...] = ()
     """Codes guidegen recognises for a field profiles do not have yet (fhir_codes.RECOGNISED_UNUSED)."""
+    counted: tuple[str, ...] = ()
+    """Unmapped codes of vital signs and labs ("laboratory LOINC|718-7"): counted in the report, not listed."""
+    near: bool = False
+    """Its unmapped codes are near the vocabulary's neighbourhood (a questionnaire): listed first."""
 
 
 def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: CodeIndex, id_system: str) -> Fact:
@@ -402,28 +409,58 @@ def _read_observation(resource: Any, owner: str | None, position: tuple[int, int
     if status_fields is not None:
         return _read_status(resource, owner, position, index, status_fields)
     terms, unmapped = _map(resource.code, index, (MEASURE_FIELD,))
+    if not terms:
+        return _unmapped_observation(resource, owner, position, unmapped)
+    value = _score_value(resource)
+    moment = _effective(resource)
+    day = _day(moment)
+    if value is None or day is None:
+        return Fact("observation", owner, position, resource_type="Observation")
+    measure = terms[0][1]
+    low, high = index.ranges.get(measure, (value, value))
+    if not low <= value <= high:
+        warning = f"a {measure} score outside {low} to {high}: this score is left out (the patient is imported)"
+        return Fact("observation", owner, position, warning=warning, resource_type="Observation")
+    details = Score(measure, day, str(moment), value)
+    return Fact("observation", owner, position, True, terms[:1], details=details, resource_type="Observation")
+
+
+def _unmapped_observation(
+    resource: Any, owner: str | None, position: tuple[int, int], unmapped: tuple[str, ...]
+) -> Fact:
+    """An Observation no measure maps: vital signs and labs are only counted; questionnaires come first in the report."""
+    categories = {code for concept in (resource.category or []) for code in _codes_of(concept)}
+    counted = next((c for c in COUNTED_CATEGORIES if c in categories), None)
+    if counted is not None:
+        labelled = tuple(f"{counted} {label}" for label in unmapped)
+        return Fact("observation", owner, position, counted=labelled, resource_type="Observation")
+    near = "survey" in categories  # a screening questionnaire: near the measures
+    return Fact("observation", owner, position, unmapped=unmapped, near=near, resource_type="Observation")
+
+
+def _score_value(resource: Any) -> int | float | None:
+    """A score from valueInteger, valueQuantity.value, or a valueString that is a whole number ("12")."""
     value = resource.valueInteger
     if value is None and resource.valueQuantity is not None:
         value = resource.valueQuantity.value
-    moment = resource.effectiveDateTime
-    day = _day(moment)
-    if not terms or value is None or day is None:
-        return Fact("observation", owner, position, unmapped=unmapped, resource_type="Observation")
-    score: int | float = int(value) if Decimal(value) == int(value) else float(value)
-    measure = terms[0][1]
-    low, high = index.ranges.get(measure, (score, score))
-    if not low <= score <= high:
-        warning = f"a {measure} score outside {low} to {high}: this score is left out (the patient is imported)"
-        return Fact("observation", owner, position, warning=warning, resource_type="Observation")
-    details = Score(measure, day, str(moment), score)
-    return Fact("observation", owner, position, True, terms[:1], details=details, resource_type="Observation")
+    if value is None and isinstance(resource.valueString, str) and _WHOLE.fullmatch(resource.valueString.strip()):
+        value = int(resource.valueString.strip())
+    if value is None:
+        return None
+    return int(value) if Decimal(value) == int(value) else float(value)
+
+
+def _effective(resource: Any) -> Any:
+    """When an Observation was made: effectiveDateTime, the end (or start) of effectivePeriod, or effectiveInstant."""
+    period = resource.effectivePeriod
+    return resource.effectiveDateTime or (period and (period.end or period.start)) or resource.effectiveInstant
 
 
 def _read_status(
     resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, fields: Sequence[str]
 ) -> Fact:
     """A status Observation (pregnancy status ...): the terms its coded value means, kept with its time."""
-    moment = resource.effectiveDateTime
+    moment = _effective(resource)
     if moment is None:
         return Fact("observation", owner, position, resource_type="Observation")
     terms, _ = _map(resource.valueCodeableConcept, index, fields)
@@ -529,6 +566,8 @@ class PatientRecord:
     counts: Counter[str] = field(default_factory=Counter)
     unmapped: set[str] = field(default_factory=set)
     unused: set[str] = field(default_factory=set)
+    counted: set[str] = field(default_factory=set)
+    near: set[str] = field(default_factory=set)
     broken: bool = False
     """A resource of this patient is not valid FHIR: nothing is written for them."""
     last: dict[str, str] = field(default_factory=dict)
@@ -543,8 +582,7 @@ class PatientRecord:
                 terms.append(term)
         if fact.terms:
             self.counts[fact.kind] += 1
-        self.unmapped.update(fact.unmapped)
-        self.unused.update(fact.unused)
+        self._add_codes(fact)
         details = fact.details
         if isinstance(details, Score):
             series = self.scores.setdefault(details.measure, {})
@@ -562,6 +600,14 @@ class PatientRecord:
             for member in details:
                 if member not in self.care_team:
                     self.care_team.append(member)
+
+    def _add_codes(self, fact: Fact) -> None:
+        """The codes the report lists or counts."""
+        self.unmapped.update(fact.unmapped)
+        self.unused.update(fact.unused)
+        self.counted.update(fact.counted)
+        if fact.near:
+            self.near.update(fact.unmapped)
 
     def field_terms(self, name: str) -> list[str]:
         """The terms of one profile field: from coded resources, then from the latest status Observations."""
