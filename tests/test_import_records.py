@@ -452,3 +452,45 @@ def test_string_scores_periods_languages_and_the_order_of_unmapped_codes(
         "preferred languages that are not in guidegen.yaml's languages (their guides use the first):" in result.output
     )
     assert "  fr: 1 person" in result.output and "  pt: 1 person" in result.output
+
+
+# -- 10. byte-order marks, gzip, STU3 -------------------------------------------------------------
+
+
+def test_a_bom_and_gzip_are_read(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    import gzip
+
+    bundle = tmp_path / "bom.json"
+    bundle.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps({"resourceType": "Bundle", "entry": [{"resource": patient("a", "MRN-1")}]}).encode()
+    )
+    lines = "".join(json.dumps(r) + "\n" for r in [patient("b", "MRN-2"), condition("b", ICD, "F10.20")])
+    export = tmp_path / "Patient.ndjson.gz"
+    export.write_bytes(gzip.compress(("\ufeff" + lines).encode()))
+    imported(run, clinic, bundle, export)
+    assert profile(clinic, "mrn-1")["name"] == "Sam"
+    assert profile(clinic, "mrn-2")["substances"] == ["alcohol"]
+
+    damaged = tmp_path / "Condition.ndjson.gz"
+    damaged.write_bytes(gzip.compress(lines.encode())[:-12])
+    result = imported(run, clinic, damaged, code=1)
+    assert "cannot be read from here on (damaged gzip?)" in result.output
+
+
+def test_an_stu3_file_is_one_error(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    records = [patient("a", "MRN-1"), patient("b", "MRN-2")]  # b has nothing STU3-only: not imported either
+    for code in ("F10.20", "F11.20", "F12.20"):
+        old = condition("a", ICD, code)
+        old["clinicalStatus"], old["verificationStatus"] = "active", "confirmed"  # STU3: codes
+        records.append(old)
+    path = write_bundle(tmp_path / "stu3.json", records)
+    result = imported(run, clinic, path, code=1)
+    errors = [line for line in result.output.splitlines() if line.startswith(str(path))]
+    assert len(errors) == 1, errors  # three STU3 Conditions, one error
+    assert errors[0].startswith(f"{path}: entry[2]: Condition: not valid FHIR R4 (clinicalStatus")
+    assert errors[0].endswith(
+        "this looks like FHIR STU3: export FHIR R4 from the record system (further STU3 resources of this file "
+        "are not listed) (Condition.clinicalStatus)"
+    )
+    assert sorted(p.name for p in (clinic / "profiles").glob("*.yaml")) == ["mrn-2.yaml"]  # b's resources are R4

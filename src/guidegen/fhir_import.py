@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
 import json
 import multiprocessing
 import pickle
@@ -24,10 +25,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from .errors import InvalidInput, Problem, display_path
-from .fhir_read import CodeIndex, Fact, PatientFacts, PatientRecord, patient_key, read_resource
+from .fhir_read import STU3, CodeIndex, Fact, PatientFacts, PatientRecord, patient_key, read_resource
 from .fhir_state import ImportState, ProfileImport, load_import_state, save_import_state
 from .profile_writer import Edits, coded_terms
 from .profiles import PROFILES_DIR
@@ -80,10 +81,16 @@ class Source:
 
 def _is_ndjson(path: Path) -> bool:
     """NDJSON by its suffix, or when its first line is a whole resource other than a Bundle."""
-    if path.suffix.lower() in (".ndjson", ".jsonl"):
+    suffixes = [suffix.lower() for suffix in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    if suffixes and suffixes[-1] in (".ndjson", ".jsonl"):
         return True
-    with path.open("rb") as handle:
-        first = handle.readline()
+    try:
+        with _open_text(path, "replace") as handle:
+            first = handle.readline()
+    except (OSError, EOFError):
+        return False  # reported when read as a Bundle
     try:
         resource = json.loads(first)
     except ValueError:
@@ -99,13 +106,11 @@ def _chunks(
     for number, source in enumerate(sources):
         files.scopes[number] = f"folder:{source.path.parent}"  # an export: ids are unique across its files
         if source.ndjson:
-            with source.path.open(encoding="utf-8", errors="replace") as lines:
-                for line_number, line in enumerate(lines, 1):
-                    if line.strip():
-                        chunk.append(((number, line_number), line))
-                        if len(chunk) >= CHUNK:
-                            yield chunk
-                            chunk = []
+            for line_number, line in _ndjson_lines(source, problems):
+                chunk.append(((number, line_number), line))
+                if len(chunk) >= CHUNK:
+                    yield chunk
+                    chunk = []
             continue
         entries = _bundle_entries(source, problems)
         files.aliases[number] = _entry_aliases(entries)
@@ -119,6 +124,25 @@ def _chunks(
                 chunk = []
     if chunk:
         yield chunk
+
+
+def _ndjson_lines(source: Source, problems: list[Problem]) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of an NDJSON file with their numbers; a damaged gzip file stops with an error."""
+    line_number = 0
+    try:
+        with _open_text(source.path, "replace") as lines:
+            for line_number, line in enumerate(lines, 1):
+                if line.strip():
+                    yield line_number, line
+    except (OSError, EOFError):
+        problems.append(Problem(source.where, line_number + 1, "this file cannot be read from here on (damaged gzip?)"))
+
+
+def _open_text(path: Path, errors: str = "strict") -> TextIO:
+    """A record file as text: UTF-8 with or without a byte-order mark, gzip-compressed when it ends in .gz."""
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors=errors)
+    return path.open(encoding="utf-8-sig", errors=errors)
 
 
 def _entry_aliases(entries: list[tuple[int, Any]]) -> dict[str | int, str]:
@@ -153,9 +177,9 @@ def _typed_members(care_team: dict[str, Any], aliases: dict[str | int, str]) -> 
 
 def _bundle_entries(source: Source, problems: list[Problem]) -> list[tuple[int, Any]]:
     try:
-        with source.path.open(encoding="utf-8") as handle:
+        with _open_text(source.path) as handle:
             data = json.load(handle)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, OSError, EOFError) as error:
         line = getattr(error, "lineno", None)
         problems.append(Problem(source.where, line, "this file is not JSON (expected a FHIR Bundle, or NDJSON)"))
         return []
@@ -369,15 +393,14 @@ def _gather(
     """Every resource's facts, kept per patient in `store`; returns how many resources were not read."""
     files = _FileContext()
     skipped = 0
+    stu3_files: set[int] = set()
     for fact in _in_order(pool, read_chunk, _chunks(sources, problems, files), jobs * 4):
         if fact.kind == "skipped":
             skipped += 1
             continue
         key = files.patient_key(fact)
         if fact.kind == "broken":
-            source = sources[fact.position[0]]
-            what = f"{fact.resource_type}: " if fact.resource_type else ""
-            problems.append(source.problem(fact.position[1], what + (fact.error or "not valid FHIR R4")))
+            _report_broken(fact, sources, problems, stu3_files)
         elif key is None and fact.kind == "patient":
             problems.append(sources[fact.position[0]].problem(fact.position[1], "Patient: it has no id"))
         if fact.warning:
@@ -389,6 +412,17 @@ def _gather(
             store.add(key, files.resolved(fact))
     store.finish()
     return skipped
+
+
+def _report_broken(fact: Fact, sources: Sequence[Source], problems: list[Problem], stu3_files: set[int]) -> None:
+    """A resource that is not valid FHIR R4, where it is; only the first STU3 resource of a file is listed."""
+    source = sources[fact.position[0]]
+    if fact.error and STU3 in fact.error:
+        if fact.position[0] in stu3_files:
+            return
+        stu3_files.add(fact.position[0])
+    what = f"{fact.resource_type}: " if fact.resource_type else ""
+    problems.append(source.problem(fact.position[1], what + (fact.error or "not valid FHIR R4")))
 
 
 @dataclass

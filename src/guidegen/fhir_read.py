@@ -233,11 +233,35 @@ def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: C
     try:
         resource = get_fhir_model_class(resource_type).model_validate(raw)
     except ValidationError as error:
-        return Fact("broken", owner, position, error=_fhir_problem(error), resource_type=resource_type)
+        stu3 = _stu3_element(raw)
+        problem = _fhir_problem(error) + (f"; {STU3} ({stu3})" if stu3 else "")
+        return Fact("broken", owner, position, error=problem, resource_type=resource_type)
     except (ValueError, TypeError, AttributeError):
         return Fact("broken", owner, position, error="not valid FHIR R4", resource_type=resource_type)
     reader = _READERS[resource_type]
     return reader(resource, owner, position, index, id_system)
+
+
+STU3 = "this looks like FHIR STU3: export FHIR R4 from the record system (further STU3 resources of this file are not listed)"
+"""Added to the error of a resource that has an element only STU3 has (fhir_import.py lists one per file)."""
+_STU3_MARKERS = {
+    "Condition": ("clinicalStatus", "verificationStatus"),  # codes in STU3, CodeableConcepts in R4
+    "MedicationStatement": ("taken",),
+    "Goal": ("status",),  # lifecycleStatus in R4
+    "Patient": ("animal",),
+    "Observation": ("context",),  # encounter in R4
+    "MedicationRequest": ("context",),
+    "CareTeam": ("context",),
+}
+
+
+def _stu3_element(raw: dict[str, Any]) -> str | None:
+    """An element that only an STU3 resource has (resource.element), or None."""
+    for name in _STU3_MARKERS.get(raw["resourceType"], ()):
+        value = raw.get(name)
+        if value is not None and (name not in ("clinicalStatus", "verificationStatus") or isinstance(value, str)):
+            return f"{raw['resourceType']}.{name}"
+    return None
 
 
 def _raw_owner(raw: dict[str, Any]) -> str | None:
