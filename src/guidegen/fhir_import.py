@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from .errors import InvalidInput, Problem, display_path
-from .fhir_read import STU3, CodeIndex, Fact, PatientFacts, PatientRecord, patient_key, read_resource
+from .fhir_read import READ_TYPES, STU3, CodeIndex, Fact, PatientFacts, PatientRecord, patient_key, read_resource
 from .fhir_state import ImportState, ProfileImport, load_import_state, save_import_state
 from .profile_writer import Edits, coded_terms
 from .profiles import PROFILES_DIR
@@ -107,6 +107,9 @@ def _chunks(
         files.scopes[number] = f"folder:{source.path.parent}"  # an export: ids are unique across its files
         if source.ndjson:
             for line_number, line in _ndjson_lines(source, problems):
+                if _skipped_type(line):
+                    files.skipped += 1
+                    continue
                 chunk.append(((number, line_number), line))
                 if len(chunk) >= CHUNK:
                     yield chunk
@@ -118,12 +121,26 @@ def _chunks(
             files.scopes[number] = f"bundle:{number}"  # ids in a Bundle are its own
         for entry_index, entry in entries:
             resource = entry.get("resource") if isinstance(entry, dict) else None
+            resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+            if isinstance(resource_type, str) and resource_type not in READ_TYPES:
+                files.skipped += 1
+                continue
             chunk.append(((number, entry_index), resource if resource is not None else entry))
             if len(chunk) >= CHUNK:
                 yield chunk
                 chunk = []
     if chunk:
         yield chunk
+
+
+_LEADING_TYPE = re.compile(r'\s*\{\s*"resourceType"\s*:\s*"([A-Za-z]+)"')
+
+
+def _skipped_type(line: str) -> bool:
+    """A line whose resource (its resourceType written first, as exports do) is of a type the import does not read:
+    it is counted without being parsed or sent to a worker."""
+    match = _LEADING_TYPE.match(line)
+    return match is not None and match.group(1) not in READ_TYPES
 
 
 def _ndjson_lines(source: Source, problems: list[Problem]) -> Iterator[tuple[int, str]]:
@@ -411,7 +428,7 @@ def _gather(
         elif key is not None:
             store.add(key, files.resolved(fact))
     store.finish()
-    return skipped
+    return skipped + files.skipped
 
 
 def _report_broken(fact: Fact, sources: Sequence[Source], problems: list[Problem], stu3_files: set[int]) -> None:
@@ -433,6 +450,8 @@ class _FileContext:
     """File number -> a Bundle's full URLs (and Patient entries without an id) -> Patient/<id>, Medication/<id>."""
     scopes: dict[int, str] = field(default_factory=dict)
     """File number -> where its resource ids are unique: the Bundle itself, or the folder of an export."""
+    skipped: int = 0
+    """Resources of types the import does not read, counted before they reach a worker."""
 
     def patient_key(self, fact: Fact) -> str | None:
         """Whose fact this is: Patient/<id> in the scope of its file (two Bundles' Patient/1 are two people)."""

@@ -1,0 +1,104 @@
+"""Benchmark `guidegen import fhir` on Synthea-like people (about 300 resources each). On demand:
+
+    .venv/bin/python bench/synthea_bench.py                    # 100 people, --jobs 2
+    .venv/bin/python bench/synthea_bench.py --people 1000 --jobs 2
+
+Real exports hold every encounter, claim, procedure, immunisation and lab value of a person: the
+four Synthea patients in ../shared/fhir-examples/synthea (smart-on-fhir/generated-sample-data,
+Apache-2.0) have 213 to 471 resources each, most of types the import does not read. This script
+copies them into as many people as asked (every UUID made unique per copy) and writes them as a
+bulk export (NDJSON, one file per resource type, references as Type/id), then imports it into a
+fresh copy of the example project and prints resources per second (all resources, read or
+skipped), for the first import and for a re-import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO.parent / "shared" / "fhir-examples" / "synthea"
+ID_SYSTEM = "http://hospital.smarthealthit.org"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def export(folder: Path, people: int, examples: Path) -> int:
+    """Write `people` copies of the example patients as a bulk export; returns the number of resources."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted(examples.glob("*.json"))]
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, object] = {}
+    count = 0
+    for n in range(people):
+        text = _UUID.sub(lambda m, n=n: f"{m.group(0)}-{n}", texts[n % len(texts)])
+        bundle = json.loads(text)
+        urls = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+        for entry in bundle["entry"]:
+            line = json.dumps(entry["resource"], separators=(",", ":"))
+            line = re.sub(r'"(urn:uuid:[^"]+)"', lambda m: json.dumps(urls.get(m.group(1), m.group(1))), line)
+            kind = entry["resource"]["resourceType"]
+            handle = files.get(kind) or files.setdefault(kind, (folder / f"{kind}.ndjson").open("w", encoding="utf-8"))
+            handle.write(line + "\n")  # type: ignore[attr-defined]
+            count += 1
+    for handle in files.values():
+        handle.close()  # type: ignore[attr-defined]
+    return count
+
+
+def project(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    settings = (REPO / "guidegen.yaml").read_text(encoding="utf-8").split("import:")[0]
+    (folder / "guidegen.yaml").write_text(settings + f'import: {{fhir: {{id_system: "{ID_SYSTEM}"}}}}\n')
+    shutil.copytree(REPO / "content", folder / "content")
+    (folder / "profiles").mkdir()
+    return folder
+
+
+def timed_import(root: Path, files: list[Path], jobs: int) -> float:
+    start = time.perf_counter()
+    command = [
+        sys.executable,
+        "-m",
+        "guidegen.cli",
+        "import",
+        "fhir",
+        *map(str, files),
+        "-C",
+        str(root),
+        "-j",
+        str(jobs),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if "Traceback" in done.stderr:
+        raise SystemExit(done.stderr)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--examples", type=Path, default=EXAMPLES)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        resources = export(folder / "export", args.people, args.examples)
+        files = sorted((folder / "export").glob("*.ndjson"))
+        root = project(folder / "project")
+        first = timed_import(root, files, args.jobs)
+        again = timed_import(root, files, args.jobs)
+        print(f"{args.people} people, {resources} resources ({resources / args.people:.0f} each), --jobs {args.jobs}")
+        print(f"first import: {first:.1f} s, {resources / first:,.0f} resources/s")
+        print(f"re-import:    {again:.1f} s, {resources / again:,.0f} resources/s")
+
+
+if __name__ == "__main__":
+    main()
