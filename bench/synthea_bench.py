@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TextIO
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO.parent / "shared" / "fhir-examples" / "synthea"
@@ -34,7 +35,7 @@ def export(folder: Path, people: int, examples: Path) -> int:
     """Write `people` copies of the example patients as a bulk export; returns the number of resources."""
     texts = [path.read_text(encoding="utf-8") for path in sorted(examples.glob("*.json"))]
     folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, object] = {}
+    files: dict[str, TextIO] = {}
     count = 0
     for n in range(people):
         text = _UUID.sub(lambda m, n=n: f"{m.group(0)}-{n}", texts[n % len(texts)])
@@ -42,13 +43,15 @@ def export(folder: Path, people: int, examples: Path) -> int:
         urls = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
         for entry in bundle["entry"]:
             line = json.dumps(entry["resource"], separators=(",", ":"))
-            line = re.sub(r'"(urn:uuid:[^"]+)"', lambda m: json.dumps(urls.get(m.group(1), m.group(1))), line)
+            line = re.sub(
+                r'"(urn:uuid:[^"]+)"', lambda m, urls=urls: json.dumps(urls.get(m.group(1), m.group(1))), line
+            )
             kind = entry["resource"]["resourceType"]
             handle = files.get(kind) or files.setdefault(kind, (folder / f"{kind}.ndjson").open("w", encoding="utf-8"))
-            handle.write(line + "\n")  # type: ignore[attr-defined]
+            handle.write(line + "\n")
             count += 1
     for handle in files.values():
-        handle.close()  # type: ignore[attr-defined]
+        handle.close()
     return count
 
 
