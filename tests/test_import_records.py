@@ -494,3 +494,16 @@ def test_an_stu3_file_is_one_error(clinic: Path, run: Callable[..., Result], tmp
         "are not listed) (Condition.clinicalStatus)"
     )
     assert sorted(p.name for p in (clinic / "profiles").glob("*.yaml")) == ["mrn-2.yaml"]  # b's resources are R4
+
+
+def test_an_edit_stays_kept_through_an_import_that_does_not_speak_to_the_field(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    with_goal = write_bundle(tmp_path / "a.json", [patient("p", "MRN-1"), goal("p", "Walk every morning")])
+    imported(run, clinic, with_goal)
+    path = clinic / "profiles" / "mrn-1.yaml"
+    path.write_text(path.read_text().replace('"Walk every morning"', '"Walk every evening"'))
+    imported(run, clinic, write_bundle(tmp_path / "b.json", [patient("p", "MRN-1")]))  # no Goals this time
+    result = imported(run, clinic, with_goal)
+    assert profile(clinic, "mrn-1")["goals"] == [{"text": "Walk every evening"}]
+    assert "kept your edit: goals" in result.output

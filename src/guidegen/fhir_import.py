@@ -626,7 +626,8 @@ def _remember(
     """What this import wrote into a profile, and who the record said it was (hashes), for the next import."""
     at, (name, birth) = person.seen[0]
     identity = {k: import_state.hash(v) for k, v in (("name", name), ("birth_date", birth)) if v is not None}
-    import_state.profiles[profile_id] = ProfileImport(edits.written, identity, sources[at[0]].where)
+    fields = {**edits.last, **edits.written}  # a field this record did not speak to keeps its last hash
+    import_state.profiles[profile_id] = ProfileImport(fields, identity, sources[at[0]].where)
 
 
 def _where(sources: Sequence[Source], at: tuple[int, int]) -> str:
