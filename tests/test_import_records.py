@@ -507,3 +507,19 @@ def test_an_edit_stays_kept_through_an_import_that_does_not_speak_to_the_field(
     result = imported(run, clinic, with_goal)
     assert profile(clinic, "mrn-1")["goals"] == [{"text": "Walk every evening"}]
     assert "kept your edit: goals" in result.output
+
+
+# -- real QI-Core test patients --------------------------------------------------------------------
+
+
+def test_qicore_records_buprenorphine_film_and_recurrent_depression(
+    synthea_clinic: Path, run: Callable[..., Result]
+) -> None:
+    """A real buprenorphine/naloxone film order (RxNorm 1010600) and a recurrent depression code (15193003)."""
+    imported(run, synthea_clinic, *sorted((FIXTURES / "qicore-depression").glob("*.json")))
+    assert profile(synthea_clinic, "999999995")["conditions"] == ["depression"]
+
+    settings = synthea_clinic / "guidegen.yaml"
+    settings.write_text(settings.read_text().replace(SYNTHEA_SYSTEM, "https://bonnie-fhir.healthit.gov/"))
+    imported(run, synthea_clinic, *sorted((FIXTURES / "qicore-buprenorphine").glob("*.json")))
+    assert profile(synthea_clinic, "63232f15414ba67d4e1d1c29")["therapies"] == ["buprenorphine"]
