@@ -523,3 +523,14 @@ def test_qicore_records_buprenorphine_film_and_recurrent_depression(
     settings.write_text(settings.read_text().replace(SYNTHEA_SYSTEM, "https://bonnie-fhir.healthit.gov/"))
     imported(run, synthea_clinic, *sorted((FIXTURES / "qicore-buprenorphine").glob("*.json")))
     assert profile(synthea_clinic, "63232f15414ba67d4e1d1c29")["therapies"] == ["buprenorphine"]
+
+
+def test_a_damaged_import_state_is_kept_aside(clinic: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    records = write_bundle(tmp_path / "a.json", [patient("p", "MRN-1")])
+    imported(run, clinic, records)
+    state = clinic / ".guidegen" / "import.json"
+    state.write_bytes(state.read_bytes()[:-9] + b"\xff")
+    result = imported(run, clinic, records)
+    assert ".guidegen/import.json: warning: this state file cannot be read" in result.output
+    assert "kept aside as import.json.damaged" in result.output
+    assert (clinic / ".guidegen" / "import.json.damaged").exists() and state.exists()

@@ -63,13 +63,15 @@ class ImportState:
 
 
 def load_import_state(project: Path) -> tuple[ImportState, list[Problem]]:
-    """The last imports' hashes; a missing or damaged file starts afresh (with a warning when damaged)."""
+    """The last imports' hashes; a missing file starts afresh, a damaged one is kept aside (with a warning)."""
     state = ProjectState(project)
     data = state.read_json(IMPORT_FILE)
     if data is None:
+        _keep_aside(state)
         return ImportState(), state.warnings
     if not isinstance(data, dict) or data.get("format") != FORMAT or not _is_salt(data.get("salt")):
         state.warn(IMPORT_FILE, "not a state file of this guidegen: ignored (every field counts as unedited)")
+        _keep_aside(state)
         return ImportState(), state.warnings
     found = ImportState(salt=data["salt"])
     entries = data.get("profiles")
@@ -80,6 +82,14 @@ def load_import_state(project: Path) -> tuple[ImportState, list[Problem]]:
         else:
             found.profiles[profile_id] = loaded
     return found, state.warnings
+
+
+def _keep_aside(state: ProjectState) -> None:
+    """A damaged state file is renamed to import.json.damaged, never silently replaced."""
+    path = state.folder / IMPORT_FILE
+    if path.is_file() and state.warnings:
+        path.replace(path.with_name(IMPORT_FILE + ".damaged"))
+        state.warn(IMPORT_FILE, f"kept aside as {IMPORT_FILE}.damaged; edits made before it are not recognised")
 
 
 def save_import_state(project: Path, import_state: ImportState) -> None:
