@@ -401,8 +401,9 @@ def test_synthetic_records_with_defects(clinic: Path, run: Callable[..., Result]
         dirty, defects = inject_defects(data, imperfection, seed=n)
         assert defects
         broken = None
-        if n % 2:  # a quantity that is text is not valid FHIR: that person is not imported
+        if n % 2:  # a score that is text is not valid FHIR: that person is not imported
             broken = next(i for i, e in enumerate(dirty["entry"]) if "valueQuantity" in e["resource"])
+            dirty["entry"][broken]["resource"]["code"] = {"coding": [{"system": "http://loinc.org", "code": "44261-6"}]}
             dirty["entry"][broken]["resource"]["valueQuantity"]["value"] = "not detected"
         path = tmp_path / f"b{n}.json"
         path.write_text(json.dumps(dirty))

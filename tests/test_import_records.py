@@ -534,3 +534,23 @@ def test_a_damaged_import_state_is_kept_aside(clinic: Path, run: Callable[..., R
     assert ".guidegen/import.json: warning: this state file cannot be read" in result.output
     assert "kept aside as import.json.damaged" in result.output
     assert (clinic / ".guidegen" / "import.json.damaged").exists() and state.exists()
+
+
+# -- 11. observations no measure reads are counted, not validated -------------------------------------
+
+
+def test_a_lab_value_no_measure_reads_does_not_stop_the_patient(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    lab = observation("a", "718-7", 13, "2026-09-01", quantity=True)
+    lab["valueQuantity"]["value"] = "not detected"  # not valid FHIR, but nothing of it reaches a profile
+    lab["category"] = [{"coding": [{"code": "laboratory"}]}]
+    score = observation("a", "44261-6", 9, "2026-09-01", quantity=True)
+    records = [patient("a", "MRN-1"), condition("a", ICD, "F11.20"), lab, score]
+    result = imported(run, clinic, write_bundle(tmp_path / "b.json", records))
+    assert profile(clinic, "mrn-1")["substances"] == ["opioids"]
+    assert "(1 laboratory)" in result.output and "not detected" not in result.output
+
+    score["valueQuantity"]["value"] = "not detected"  # a score the import reads is still validated
+    result = imported(run, clinic, write_bundle(tmp_path / "c.json", records), code=1)
+    assert "entry[3]: Observation: not valid FHIR R4 (valueQuantity.value" in result.output

@@ -111,6 +111,18 @@ class CodeIndex:
             found = self._terms(system, broader, fields)
         return found
 
+    def reads_observation(self, raw: dict[str, Any]) -> bool:
+        """Whether an Observation (parsed JSON, not yet validated) may give a score or a status, or cannot be told
+        apart without validating it. The others (vital signs, labs ...) reach no profile: only their codes are counted.
+        """
+        codings = _raw_codings(raw.get("code"))
+        if codings is None:
+            return True
+        return any(
+            (system, code) in STATUS_OBSERVATIONS or self._terms(system, _plain(system, code), (MEASURE_FIELD,))
+            for system, code in codings
+        )
+
     def _terms(self, system: str, plain: str, fields: Sequence[str]) -> list[tuple[str, str]]:
         found = [pair for pair in self.exact.get((system, plain), ()) if pair[0] in fields]
         found += [
@@ -228,6 +240,8 @@ def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: C
     owner = _raw_owner(raw)
     if resource_type not in READ_TYPES:
         return Fact("skipped", owner, position, resource_type=resource_type)
+    if resource_type == "Observation" and not index.reads_observation(raw):
+        return _raw_observation(raw, owner, position)  # nothing of it reaches a profile: counted, not validated
     from fhir.resources.R4B import get_fhir_model_class
 
     try:
@@ -262,6 +276,41 @@ def _stu3_element(raw: dict[str, Any]) -> str | None:
         if value is not None and (name not in ("clinicalStatus", "verificationStatus") or isinstance(value, str)):
             return f"{raw['resourceType']}.{name}"
     return None
+
+
+def _raw_codings(concept: Any) -> list[tuple[str, str]] | None:
+    """(system, code) pairs of a CodeableConcept as parsed JSON; None when it is not shaped like one."""
+    if not isinstance(concept, dict):
+        return None
+    codings = concept.get("coding", [])
+    if not isinstance(codings, list) or not all(isinstance(c, dict) for c in codings):
+        return None
+    found: list[tuple[str, str]] = []
+    for coding in codings:
+        system, code = coding.get("system"), coding.get("code")
+        if not isinstance(system, str | None) or not isinstance(code, str | None):
+            return None
+        if system and code:
+            found.append((system, code))
+    return found
+
+
+def _raw_codes(concept: Any) -> set[str]:
+    """Every code of a CodeableConcept as parsed JSON, with or without a system."""
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    if not isinstance(codings, list):
+        return set()
+    return {c["code"] for c in codings if isinstance(c, dict) and isinstance(c.get("code"), str)}
+
+
+def _raw_observation(raw: dict[str, Any], owner: str | None, position: tuple[int, int]) -> Fact:
+    """An Observation no measure or status reads: its codes for the report, without validating it."""
+    if raw.get("status") not in FINAL_OBSERVATION:
+        return Fact("observation", owner, position, resource_type="Observation")
+    unmapped = tuple(code_label(system, code) for system, code in _raw_codings(raw.get("code")) or [])
+    categories = raw.get("category")
+    codes = {code for concept in categories for code in _raw_codes(concept)} if isinstance(categories, list) else set()
+    return _observation_codes(owner, position, unmapped, codes)
 
 
 def _raw_owner(raw: dict[str, Any]) -> str | None:
@@ -452,13 +501,20 @@ def _read_observation(resource: Any, owner: str | None, position: tuple[int, int
 def _unmapped_observation(
     resource: Any, owner: str | None, position: tuple[int, int], unmapped: tuple[str, ...]
 ) -> Fact:
-    """An Observation no measure maps: vital signs and labs are only counted; questionnaires come first in the report."""
-    categories = {code for concept in (resource.category or []) for code in _codes_of(concept)}
+    """A validated Observation no measure maps."""
+    codes = {code for concept in (resource.category or []) for code in _codes_of(concept) if code}
+    return _observation_codes(owner, position, unmapped, codes)
+
+
+def _observation_codes(
+    owner: str | None, position: tuple[int, int], unmapped: tuple[str, ...], categories: set[str]
+) -> Fact:
+    """Vital signs and labs are only counted; questionnaires (survey) come first in the report."""
     counted = next((c for c in COUNTED_CATEGORIES if c in categories), None)
     if counted is not None:
         labelled = tuple(f"{counted} {label}" for label in unmapped)
         return Fact("observation", owner, position, counted=labelled, resource_type="Observation")
-    near = "survey" in categories  # a screening questionnaire: near the measures
+    near = "survey" in categories
     return Fact("observation", owner, position, unmapped=unmapped, near=near, resource_type="Observation")
 
 
