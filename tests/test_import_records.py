@@ -244,6 +244,7 @@ def test_two_people_under_one_identifier_are_refused(clinic: Path, run: Callable
         "record number but a different name or birth date" in result.output
     )
     assert not (clinic / "profiles" / "mrn-7.yaml").exists()
+    assert "2 patients not imported" in result.output
     for value in ("Ana", "Ben", "1971-05-06", "1990-02-03", "Rivera-Private"):
         assert value not in result.output
 

@@ -609,9 +609,9 @@ def _checked_record(
     if person.deceased:
         return None, DECEASED if exists else None, 0
     problem = _identity_problem(profile_id, person, sources, import_state, exists)
-    if problem:
-        return None, problem, 1
     (keys,) = person.keys.values()
+    if problem:
+        return None, problem, len(keys)  # every Patient under this record number (one per file scope)
     record = store.record(keys)
     if record.broken:
         return None, "not written: a resource of this patient is not valid FHIR (see above)", 1
