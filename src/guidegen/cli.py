@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import GuidegenError, InvalidInput, UsageError
+from .errors import GuidegenError, UsageError
 
 _project_option = click.option(
     "-C",
@@ -165,35 +165,10 @@ def check(strict: bool, project: Path) -> None:
 @_project_option
 def explain(profile_id: str, project: Path) -> None:
     """Show which modules PROFILE_ID gets, and the rule that picked or skipped each."""
-    from .explain import paper_choice
-    from .project.profiles import find_profile, load_profile
-    from .project.rules import describe, holds, why
+    from .explain import explain_lines
 
-    path = find_profile(project, profile_id)
-    from .web.themecheck import load_checked_project
-
-    loaded_project = load_checked_project(project)
-    loaded, problems = load_profile(path, project, loaded_project.settings, loaded_project.vocabulary)
-    if loaded is None:
-        raise InvalidInput(problems)
-    person = loaded.profile
-    paper = paper_choice(loaded_project, loaded)
-    picked = 0
-    section = None
-    for module in loaded_project.modules:
-        if module.section != section:
-            section = module.section
-            click.echo(f"\n{section}")
-        if holds(module.rule, person):
-            picked += 1
-            text, untranslated = module.text_for(person.language or loaded_project.settings.default_language)
-            note = " (not translated: shown in the default language)" if untranslated else ""
-            click.echo(f"  + {module.id:<28} picked: {describe(module.rule)}{note}")
-            click.echo(f"    {'':<28} {paper.marks[module.id]}")
-        else:
-            click.echo(f"  - {module.id:<28} skipped: needs {why(module.rule, person)}")
-    click.echo(f"\n{picked} of {len(loaded_project.modules)} modules picked for {person.id}")
-    click.echo(paper.summary())
+    for line in explain_lines(project, profile_id):
+        click.echo(line)
 
 
 @main.command()
@@ -370,13 +345,18 @@ def import_() -> None:
     default=None,
     help="Processes that read records (default: the number of CPUs).",
 )
+@click.option(
+    "--prefer-record",
+    is_flag=True,
+    help="Take the record's value even where staff edited a field since the last import.",
+)
 @_project_option
-def import_fhir(files: tuple[Path, ...], jobs: int | None, project: Path) -> None:
+def import_fhir(files: tuple[Path, ...], jobs: int | None, prefer_record: bool, project: Path) -> None:
     """Write or update profiles/<id>.yaml from FHIR R4 FILES (a Bundle .json, or NDJSON from a bulk export)."""
     from .fhir.importer import import_fhir as run_import
-    from .fhir.importer import report_lines
+    from .fhir.report import report_lines
 
-    report = run_import(project, files, jobs=jobs or os.cpu_count() or 1)
+    report = run_import(project, files, jobs=jobs or os.cpu_count() or 1, prefer_record=prefer_record)
     for line, to_stderr in report_lines(report):
         click.echo(line, err=to_stderr)
     if report.failed or any(p.severity == "error" for p in report.problems):

@@ -4,16 +4,20 @@ printed guide made as a build would make it (nothing is written)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from .errors import InvalidInput
 from .guide.assemble import make_guide
 from .paper.choose import rank_reason
 from .paper.printed import READING_FORMATS, lay_out_printed
 from .project.load import Project
-from .project.profiles import LoadedProfile
+from .project.profiles import LoadedProfile, find_profile, load_profile
+from .project.rules import describe, holds, why
 from .publish.state import ProjectState
 from .web.pages import guide_link
+from .web.themecheck import load_checked_project
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,31 @@ def paper_choice(project: Project, loaded: LoadedProfile) -> PaperChoice:
                 marks[module.id] = f"web only (page budget): {reason}"
     reading = any(f in READING_FORMATS for f in guide.person.format)
     return PaperChoice(marks, len(laid_out.document.pages), budget.pages if budget else None, reading)
+
+
+def explain_lines(root: Path, profile_id: str) -> Iterator[str]:
+    """`guidegen explain`: for each module, picked (with its rule, its tier and whether it is on
+    paper) or skipped (with what the rule needs); then the counts and the pages."""
+    path = find_profile(root, profile_id)
+    project = load_checked_project(root)
+    loaded, problems = load_profile(path, root, project.settings, project.vocabulary)
+    if loaded is None:
+        raise InvalidInput(problems)
+    person = loaded.profile
+    paper = paper_choice(project, loaded)
+    picked = 0
+    section = None
+    for module in project.modules:
+        if module.section != section:
+            section = module.section
+            yield f"\n{section}"
+        if holds(module.rule, person):
+            picked += 1
+            _, untranslated = module.text_for(person.language or project.settings.default_language)
+            note = " (not translated: shown in the default language)" if untranslated else ""
+            yield f"  + {module.id:<28} picked: {describe(module.rule)}{note}"
+            yield f"    {'':<28} {paper.marks[module.id]}"
+        else:
+            yield f"  - {module.id:<28} skipped: needs {why(module.rule, person)}"
+    yield f"\n{picked} of {len(project.modules)} modules picked for {person.id}"
+    yield paper.summary()
