@@ -147,3 +147,11 @@ def test_a_crisis_line_rule_with_an_unknown_term_names_the_settings_line(tmp_pat
     result = run("check", "-C", root)
     assert result.exit_code == 1
     assert f"guidegen.yaml:{line}: population: unknown term" in result.stderr
+
+
+def test_a_person_at_risk_finds_the_pages_about_their_risk_in_start_here(example) -> None:
+    scores = {"phq9": (Score.model_validate({"date": "2026-11-01", "score": 12, "items": {9: 2}}),)}
+    guide = guide_for(example, stage="action", substances=("alcohol", "benzodiazepines"), measures=scores)
+    targets = [item.target for item in guide.start_here]
+    assert targets[0] == "safety-plan"
+    assert "m-depression" in targets[:3]
