@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from ..project.vocabulary import Vocabulary
 from ..text.markdown import render_markdown
 from ..text.personalise import personalise
 from .progress import Progress, progress_for
+from .shared import SharedRender, blocks_used, place_shared, render_shared
 
 if TYPE_CHECKING:
     from ..project.load import Project  # a type only: the project loads before any guide is made
@@ -52,6 +53,8 @@ class GuideModule:
     """True when shown in the default language because no translation exists."""
     language: str
     """The language the text is in."""
+    marked: str = ""
+    """The body with a marker where each shared block goes (see with_shared_placed)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Guide:
     """Scores over time and reached goals ("My progress"); empty when there are none."""
     changes: tuple[ChangeLine, ...] = ()
     """What changed since this person's last guide ("What's new"); empty for a first guide."""
+    shared: Mapping[str, SharedRender] = field(default_factory=dict)
+    """The shared blocks its modules include that concern this person, rendered for them."""
 
     @property
     def new_modules(self) -> frozenset[str]:
@@ -120,9 +125,20 @@ def render_module(
     text, untranslated = module.text_for(language)
     personalised = personalise(text.template, text.source, text.where, view, sections)
     body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings)
-    return GuideModule(
-        module.id, text.title, text.summary, Markup(personalised.fill(body)), untranslated, text.language
+    marked = Markup(personalised.fill(body))
+    return GuideModule(module.id, text.title, text.summary, marked, untranslated, text.language, marked)
+
+
+def with_shared_placed(guide: Guide) -> Guide:
+    """The guide with each shared block in full where it first appears and a link back after that;
+    made again for a printed guide with fewer modules, so paper links only to what is on paper."""
+    modules = [module for section in guide.sections for module in section.modules]
+    bodies = iter(place_shared([m.marked for m in modules], guide.shared, guide.strings, guide.language))
+    sections = tuple(
+        replace(section, modules=tuple(replace(m, html=next(bodies)) for m in section.modules))
+        for section in guide.sections
     )
+    return replace(guide, sections=sections)
 
 
 def make_guide(project: Project, person: Profile) -> Guide:
@@ -136,9 +152,12 @@ def make_guide(project: Project, person: Profile) -> Guide:
         for section_id, modules in modules_by_section(select_modules(person, project.modules)).items():
             rendered = tuple(render_module(module, language, view, strings, titles) for module in modules)
             sections.append(GuideSection(section_id, titles[section_id], rendered))
+        wanted = blocks_used(m.marked for section in sections for m in section.modules)
+        shared = render_shared(project.blocks, wanted, person, language, view, strings, titles)
     except InvalidInput as error:
         raise InvalidInput(p.adding(f"building guide {person.id}") for p in error.problems) from None
     made = guide_date([entry.date for entry in person.review.history])
     terms = term_labels(person, project.vocabulary, project.settings.default_language)
     progress = progress_for(person, project.vocabulary, language, project.settings.default_language, strings)
-    return Guide(person, language, made, tuple(sections), strings, terms, progress=progress)
+    guide = Guide(person, language, made, tuple(sections), strings, terms, progress=progress, shared=shared)
+    return with_shared_placed(guide)
