@@ -84,16 +84,18 @@ def check(root: Path, today: date | None = None) -> CheckReport:
 
 
 def _check_glossaries(project: Project, report: CheckReport) -> None:
-    """Each language's glossary against that language's modules and vocabulary labels."""
+    """Each language's glossary against that language's modules, shared blocks and vocabulary labels."""
     glossaries, problems = load_glossaries(project.root, project.settings)
     report.problems.extend(problems)
     for language, glossary in glossaries.items():
         report.problems.extend(check_vocabulary(glossary, project.vocabulary))
         report.problems.extend(check_strings(glossary, project.root, project.theme.dirs))
-        for module in project.modules:
-            if language in module.texts:
-                text = module.texts[language]
-                report.problems.extend(check_module_text(glossary, text.path, text.where))
+        files = [(t.path, t.where) for m in project.modules for t in m.texts.values() if t.language == language]
+        files += [
+            (t.path, t.where) for b in project.blocks.values() for t in b.texts.values() if t.language == language
+        ]
+        for path, where in files:
+            report.problems.extend(check_module_text(glossary, path, where))
 
 
 def overdue_reviews(profiles: list[LoadedProfile], today: date) -> list[Problem]:

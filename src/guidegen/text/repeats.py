@@ -1,7 +1,7 @@
 """Passages written word for word in two files: a fact that should be a shared block.
 
 Whitespace is normalised (line breaks and runs of spaces count as one space), template statements
-(`{% ... %}`) are left out, and a passage starts at the beginning of a word. Work is bounded by the texts' total length: one dictionary lookup per word.
+(`{% ... %}`) and the `:::` that ends a callout are left out, and a passage starts at the beginning of a word. Work is bounded by the texts' total length: one dictionary lookup per word.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def _flatten(where: str, source: str) -> _Flat:
     lines: list[int] = []
     starts: list[int] = []
     for number, line in enumerate(source.split("\n"), start=1):
+        if line.strip() == ":::":
+            continue  # the end of a callout is structure, not words
         for word in _SPACE.split(_TEMPLATE_CODE.sub(" ", line).strip()):
             if not word:
                 continue
