@@ -7,9 +7,10 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pdfplumber
 import pytest
 
-from conftest import REPO, page_html
+from conftest import REPO, page_html, pdf_of
 from guidegen.check import check, repeated_passages
 from guidegen.guide.assemble import Guide, make_guide
 from guidegen.paper.choose import printed_guide
@@ -201,3 +202,13 @@ def test_no_example_guide_shows_a_block_in_full_twice(example_site: Path) -> Non
             assert not linked or f'id="shared-{block_id}"' in page
             links += linked
     assert links > 10  # the repeats are there, as links
+
+
+def test_on_paper_a_link_back_names_the_page_of_the_block(shared: Path) -> None:
+    assert build(shared).problems == []
+    with pdfplumber.open(pdf_of(shared, "p-002")) as pdf:  # Spanish, opioids: the block is in two modules
+        pages = [page.extract_text() or "" for page in pdf.pages]
+    text = "\n".join(pages)
+    [number] = re.findall(r"Ver: Cómo dar naloxona \(página (\d+)\)", text)
+    assert "Llama al 911, Teodoro Brightwater." in pages[int(number) - 1]
+    assert text.count("Llama al 911, Teodoro") == 1
