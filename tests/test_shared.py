@@ -3,16 +3,18 @@ full the first time in a guide and as a link back after that; `check` finds what
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from markupsafe import Markup
 
 from conftest import REPO, page_html, pdf_of
 from guidegen.check import check, repeated_passages
-from guidegen.guide.assemble import Guide, make_guide
+from guidegen.guide.assemble import Guide, GuideModule, make_guide, with_shared_placed
 from guidegen.paper.choose import printed_guide
 from guidegen.project.profiles import Profile
 from guidegen.publish.build import build
@@ -212,3 +214,12 @@ def test_on_paper_a_link_back_names_the_page_of_the_block(shared: Path) -> None:
     [number] = re.findall(r"Ver: Cómo dar naloxona \(página (\d+)\)", text)
     assert "Llama al 911, Teodoro Brightwater." in pages[int(number) - 1]
     assert text.count("Llama al 911, Teodoro") == 1
+
+
+def test_a_module_made_without_markers_keeps_its_html(shared: Path) -> None:
+    guide = guide_for(shared, Profile(id="t", name="Robin", substances=("opioids",), stage="action"))
+    page = GuideModule("start-here", "Start here", "", Markup("<p>Kept</p>"), False, "en")
+    section = dataclasses.replace(guide.sections[0], modules=(page, *guide.sections[0].modules))
+    placed = with_shared_placed(dataclasses.replace(guide, sections=(section, *guide.sections[1:])))
+    assert placed.sections[0].modules[0].html == "<p>Kept</p>"
+    assert placed.sections[0].modules[1].html.count('id="shared-naloxone-steps"') == 1

@@ -54,7 +54,8 @@ class GuideModule:
     language: str
     """The language the text is in."""
     marked: str = ""
-    """The body with a marker where each shared block goes (see with_shared_placed)."""
+    """The body with a marker where each shared block goes (see with_shared_placed); empty for a
+    module made without any, whose `html` is then kept as it is."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def with_shared_placed(guide: Guide) -> Guide:
     """The guide with each shared block in full where it first appears and a link back after that;
     made again for a printed guide with fewer modules, so paper links only to what is on paper."""
     modules = [module for section in guide.sections for module in section.modules]
-    bodies = iter(place_shared([m.marked for m in modules], guide.shared, guide.strings, guide.language))
+    bodies = iter(place_shared([m.marked or m.html for m in modules], guide.shared, guide.strings, guide.language))
     sections = tuple(
         replace(section, modules=tuple(replace(m, html=next(bodies)) for m in section.modules))
         for section in guide.sections
