@@ -137,7 +137,8 @@ def choose_places(
     kept = [("print_output", staff), ("the project state", root / STATE_DIR)]
     kept += [(f"{name}/", root / name) for name in (PROFILES_DIR, CONTENT_DIR, TEMPLATES_DIR)]
     for name, folder in kept:
-        if folder.resolve() == published or published in folder.resolve().parents:
+        inside = name.endswith("/") and folder.resolve() in published.parents
+        if inside or folder.resolve() == published or published in folder.resolve().parents:
             raise UsageError(f"{source}: the output folder may not be or hold {name}: choose another folder")
     if site.exists() and not site.is_dir():
         raise UsageError(f"the output folder {display_path(site, root)} is a file, not a folder")

@@ -89,16 +89,24 @@ class StateFolder:
     @contextlib.contextmanager
     def opened(self, *, create: bool) -> Iterator[int]:
         """The folder's descriptor, reached without following a link; made (0700) when `create`."""
-        try:
-            with nofollow.folder(self.root, Path(STATE_DIR), create=create, mode=0o700) as descriptor:
+        with contextlib.ExitStack() as stack:
+            try:
+                descriptor = stack.enter_context(nofollow.folder(self.root, Path(STATE_DIR), create=create, mode=0o700))
                 if create:
                     os.fchmod(descriptor, 0o700)
-                yield descriptor
-        except nofollow.LinkRefused:
-            raise OutputError(
-                f"{STATE_DIR} is a symbolic link or a file: guidegen keeps its state only in a real folder "
-                "and never writes through a link; replace it with the folder it points to"
-            ) from None
+            except nofollow.LinkRefused:
+                raise OutputError(
+                    f"{STATE_DIR} is a symbolic link or a file: guidegen keeps its state only in a real folder "
+                    "and never writes through a link; replace it with the folder it points to"
+                ) from None
+            except FileNotFoundError:
+                if not create:
+                    raise
+                raise OutputError(f"cannot make {STATE_DIR}: the project folder is missing") from None
+            except OSError as error:
+                reason = error.strerror or type(error).__name__
+                raise OutputError(f"cannot open {STATE_DIR} ({reason}); nothing was changed") from None
+            yield descriptor
 
     def read(self, kind: StateKind) -> Any:
         """A state file's data, None when it is missing or damaged (see the module's note)."""
