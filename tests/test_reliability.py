@@ -192,7 +192,7 @@ def test_a_linked_staff_folder_is_refused(mini: Path, run, tmp_path: Path) -> No
         ("history.json", '{"guides": []}'),
         ("history.json", "[" * 200_000 + "]" * 200_000),
         ("manifest.json", None),
-        ("manifest.json", "{" * 200_000),
+        ("manifest.json", '{"a": ' * 200_000 + "1" + "}" * 200_000),
         ("manifest.json", '"just a string"'),
     ],
     ids=["history-types", "history-shape", "history-deep", "manifest-types", "manifest-deep", "manifest-shape"],
@@ -338,3 +338,15 @@ def test_a_project_state_on_a_read_only_disk_is_a_clean_message(
     assert result.exit_code == 1 and "Read-only file system" in result.stderr and "Traceback" not in result.output
     assert (mini / ".guidegen" / "links.json").read_bytes() == before
     assert not [p for p in (mini / ".guidegen").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_published_folder_that_is_a_link_is_refused(mini: Path, run, tmp_path: Path) -> None:
+    outside = tmp_path / "www"
+    outside.mkdir()
+    (mini / "site").symlink_to(outside)
+    result = run("build", "--no-pdf", "-C", mini)
+    assert result.exit_code == 1 and "symbolic link" in result.stderr and "Traceback" not in result.output
+    assert list(outside.iterdir()) == []
+    (mini / "site").unlink()
+    result = run("build", "--no-pdf", "--out", outside, "-C", mini)
+    assert result.exit_code == 0 and (outside / "robots.txt").is_file(), "the real folder, named outright, is fine"

@@ -114,16 +114,16 @@ class StateFolder:
             with self.opened(create=False) as folder:
                 try:
                     raw = nofollow.read_file(folder, kind.name, MAX_BYTES)
-                    data = None if raw is None else parse(raw)
+                    if raw is None:
+                        return None
+                    data = parse(raw)
+                    if not kind.shape(data):
+                        raise Damaged("it does not have the shape guidegen writes")
                 except (OSError, Damaged) as error:
                     reason = str(error) if isinstance(error, Damaged) else (error.strerror or "unreadable")
                     self._damaged(folder, kind, reason)
                     return None
         except FileNotFoundError:
-            return None
-        if data is not None and not kind.shape(data):
-            with self.opened(create=False) as folder:
-                self._damaged(folder, kind, "it does not have the shape guidegen writes")
             return None
         return data
 
