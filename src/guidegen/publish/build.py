@@ -5,7 +5,6 @@ Markdown, render HTML, render PDF, and write; then record what was built.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import time
@@ -36,7 +35,7 @@ from .state import (
     ProjectState,
     manifest_name,
 )
-from .statefile import STATE_DIR
+from .statefile import STATE_DIR, Damaged, parse
 
 IMPORT_STAGING = re.compile(r"^\.import-[A-Za-z0-9_]{8}\Z")
 """A staging folder of `guidegen import fhir` (tempfile.mkdtemp's name) in profiles/."""
@@ -208,8 +207,8 @@ def clear_leftovers(root: Path, writer: Writer, places: Places) -> None:
     old = places.site / OLD_MANIFEST
     guides: Any = {}
     if OLD_MANIFEST in writer.entries(places.site):
-        with contextlib.suppress(OSError, ValueError, AttributeError, RecursionError):
-            guides = json.loads(writer.read(old)).get("guides") or {}
+        with contextlib.suppress(OSError, Damaged, AttributeError):  # read like every state file
+            guides = parse(writer.read(old)).get("guides") or {}
         for guide_id in guides if isinstance(guides, dict) else ():
             if isinstance(guide_id, str) and ID_PATTERN.match(guide_id):
                 writer.remove(places.site / guide_id, [WEB_FILE, PDF_FILE])
