@@ -409,3 +409,34 @@ def test_the_preview_reloads_under_the_guides_csp(chromium: Any, tmp_path: Path)
         visit.page.close()
         saves.put(None)
         thread.join(timeout=10)
+
+
+@pytest.mark.pdf
+def test_the_sealed_pdf_downloads_as_the_exact_print_pdf(chromium: Any, tmp_path: Path) -> None:
+    """The sealed PDF is padded to 64 KiB steps; the page removes the padding before handing it over."""
+    import functools
+    import shutil
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from cases import FIXTURES
+    from guidegen.publish.build import build
+
+    mini = Path(shutil.copytree(FIXTURES / "mini", tmp_path / "mini"))
+    assert build(mini, ["p-001"], jobs=1).problems == []
+    link = link_of(mini, "p-001")
+    assert (mini / "site" / link.slug / "guide.pdf.enc").stat().st_size % (64 * 1024) == 28  # nonce and tag
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(mini / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    visit = Visit(chromium)
+    try:
+        page = visit.open(f"http://127.0.0.1:{server.server_port}/{link.slug}/index.html#k={link.key}")
+        with page.expect_download() as download:
+            page.click('a[href="guide.pdf"]')
+        assert Path(download.value.path()).read_bytes() == (mini / "print" / "p-001.pdf").read_bytes()
+    finally:
+        visit.page.close()
+        server.shutdown()
+        thread.join()

@@ -533,7 +533,7 @@ def test_a_damaged_import_state_is_kept_aside(clinic: Path, run: Callable[..., R
     state.write_bytes(state.read_bytes()[:-9] + b"\xff")
     result = imported(run, clinic, records)
     assert ".guidegen/import.json: warning: this state file cannot be read" in result.output
-    assert "kept aside as import.json.damaged" in result.output
+    assert "kept as import.json.damaged" in result.output
     assert (clinic / ".guidegen" / "import.json.damaged").exists() and state.exists()
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 
 import click
@@ -36,6 +34,11 @@ class GuidegenGroup(click.Group):
             for line in error.report():
                 click.echo(line, err=True)
             ctx.exit(error.exit_code)
+        except OSError as error:  # the disk or the system, not the user's input: said plainly, exit 1
+            from .make import environment_fault
+
+            click.echo(f"error: {environment_fault(error)}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=GuidegenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -218,22 +221,10 @@ def serve(profile_id: str | None, port: int, project: Path) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Make a small working project in DIRECTORY (settings, vocabulary, modules, one profile)."""
-    if directory.exists() and any(directory.iterdir()):
-        raise UsageError(f"{directory} is not empty: choose a new folder")
-    scaffold = Path(str(resources.files("guidegen") / "scaffold"))
-    shutil.copytree(scaffold, directory, dirs_exist_ok=True)
-    (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    from .make import make_project
+
+    make_project(directory)
     click.echo(f"made a guidegen project in {directory}\nnext: cd {directory} && guidegen check && guidegen build")
-
-
-GITIGNORE = """\
-# Made by guidegen: never commit these. site/ is what gets published (it holds nothing that
-# names a person); print/ holds staff copies of printed guides; .guidegen/ holds each person's
-# private link key.
-/site/
-/print/
-/.guidegen/
-"""
 
 
 @main.command()
@@ -267,64 +258,15 @@ def new() -> None:
     """Make a new file from a template."""
 
 
-PROFILE_TEMPLATE = """\
-# Profile for one person. Every key is explained in docs/profiles.md.
-# Use only terms from content/vocabulary.yaml for format, substances, stage, conditions,
-# therapies, groups, support_style, needs, strengths, population and transitions.
-id: {id}
-name: ""                 # the name the guide calls the person
-# pronouns: ""
-# language: en
-format: []
-substances: []
-# stage: contemplation
-conditions: []
-trauma_informed: false
-therapies: []
-groups: []
-# support_style: any
-needs: []                # what they need help with: housing, work, money, legal, transport ...
-strengths: []            # what they bring: supportive_people, faith, employment, skills ...
-population: []           # young_person, older_adult, lgbtq, veteran
-transitions: []          # leaving_jail, leaving_hospital, leaving_detox, leaving_residential
-goals: []                # - {{text: "...", by: 2026-12-31}}; add done: DATE when reached
-reasons: []
-triggers: []
-warning_signs: []
-coping: []
-people: []               # - {{name: "...", relation: "...", phone: "555-0101"}}
-care_team: []            # - {{name: "...", role: Counselor, phone: "555-0199"}}
-# safety_plan:
-#   warning_signs: []
-#   coping: []
-#   distractions: []
-#   help: []
-#   professionals: []
-#   safe_environment: []
-#   reason_for_living: ""
-review:
-  next: null             # e.g. 2026-12-15
-  history: []
-measures: {{}}             # scores over time, e.g. phq9: [{{date: 2026-08-01, score: 16}}]
-# message: |
-#   A personal note from the care team.
-"""
-
-
 @new.command("profile")
 @click.argument("profile_id")
 @_project_option
 def new_profile(profile_id: str, project: Path) -> None:
     """Make profiles/PROFILE_ID.yaml with every key ready to fill in."""
-    from .project.profiles import PROFILES_DIR, check_id, profile_paths
+    from .make import make_profile
+    from .project.profiles import PROFILES_DIR
 
-    check_id(profile_id)
-    for existing in profile_paths(project):
-        if existing.stem == profile_id:
-            raise UsageError(f"{PROFILES_DIR}/{existing.name} already exists")
-    path = project / PROFILES_DIR / f"{profile_id}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(PROFILE_TEMPLATE.format(id=profile_id), encoding="utf-8")
+    make_profile(project, profile_id)
     click.echo(f"made {PROFILES_DIR}/{profile_id}.yaml: fill in name and the rest, then run guidegen check")
 
 
@@ -355,8 +297,12 @@ def import_fhir(files: tuple[Path, ...], jobs: int | None, prefer_record: bool, 
     """Write or update profiles/<id>.yaml from FHIR R4 FILES (a Bundle .json, or NDJSON from a bulk export)."""
     from .fhir.importer import import_fhir as run_import
     from .fhir.report import report_lines
+    from .make import clear_import_staging
+    from .publish.state import ProjectState
 
-    report = run_import(project, files, jobs=jobs or os.cpu_count() or 1, prefer_record=prefer_record)
+    with ProjectState(project).locked():  # one import or build at a time; a killed one's staging removed
+        clear_import_staging(project)
+        report = run_import(project, files, jobs=jobs or os.cpu_count() or 1, prefer_record=prefer_record)
     for line, to_stderr in report_lines(report):
         click.echo(line, err=to_stderr)
     if report.failed or any(p.severity == "error" for p in report.problems):

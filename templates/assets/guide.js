@@ -52,6 +52,14 @@
     }
   }
 
+  // A sealed guide or PDF is padded with spaces to a multiple of 64 KiB (its length tells nothing).
+  function unpad(plain) {
+    var data = new Uint8Array(plain);
+    var end = data.length;
+    while (end > 0 && data[end - 1] === 32) { end--; }
+    return data.subarray(0, end);
+  }
+
   function unsealed() {
     var sealed = document.getElementById("sealed-guide");
     var match = /[#&]k=([A-Za-z0-9_-]{43})(?:&|$)/.exec(location.hash);
@@ -59,7 +67,7 @@
     if (!match || !window.crypto || !crypto.subtle || !window.TextDecoder) { return Promise.reject(new Error("no key")); }
     return crypto.subtle.importKey("raw", bytes(match[1]), "AES-GCM", false, ["encrypt", "decrypt"]).then(function (key) {
       return open(key, bytes(sealed.textContent)).then(function (plain) {
-        show(new TextDecoder().decode(plain));
+        show(new TextDecoder().decode(unpad(plain)));
         return key;
       });
     });
@@ -205,7 +213,7 @@
           return response.arrayBuffer();
         }).then(function (data) { return open(key, new Uint8Array(data)); }).then(function (pdf) {
           var link = document.createElement("a");
-          link.href = URL.createObjectURL(new Blob([pdf], { type: "application/pdf" }));
+          link.href = URL.createObjectURL(new Blob([unpad(pdf)], { type: "application/pdf" }));
           link.download = "guide.pdf";
           document.body.appendChild(link);
           link.click();

@@ -21,8 +21,11 @@ from ..errors import Problem
 from ..project.digests import digest
 from ..project.profiles import ID_PATTERN
 from ..publish.state import ProjectState
+from ..publish.statefile import StateKind
 
 IMPORT_FILE = "import.json"
+IMPORT_STATE = StateKind(IMPORT_FILE, lambda data: isinstance(data, dict))
+"""Read through the one reader of state files (bounded, never through a link, kept aside when damaged)."""
 FORMAT = 1
 _HASH = re.compile(r"^[0-9a-f]{32}$")
 _FIELD = re.compile(r"^[a-z_]{1,40}(?:\.[a-z0-9_]{1,64})?$")
@@ -64,15 +67,14 @@ class ImportState:
 
 
 def load_import_state(project: Path) -> tuple[ImportState, list[Problem]]:
-    """The last imports' hashes; a missing file starts afresh, a damaged one is kept aside (with a warning)."""
+    """The last imports' hashes; a missing file starts afresh, a damaged one is kept aside as
+    import.json.damaged (with a warning): every field then counts as unedited."""
     state = ProjectState(project)
-    data = state.read_json(IMPORT_FILE)
+    data = state.files.read(IMPORT_STATE)
     if data is None:
-        _keep_aside(state)
         return ImportState(), state.warnings
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not _is_salt(data.get("salt")):
+    if data.get("format") != FORMAT or not _is_salt(data.get("salt")):
         state.warn(IMPORT_FILE, "not a state file of this guidegen: ignored (every field counts as unedited)")
-        _keep_aside(state)
         return ImportState(), state.warnings
     found = ImportState(salt=data["salt"])
     entries = data.get("profiles")
@@ -85,17 +87,9 @@ def load_import_state(project: Path) -> tuple[ImportState, list[Problem]]:
     return found, state.warnings
 
 
-def _keep_aside(state: ProjectState) -> None:
-    """A damaged state file is renamed to import.json.damaged, never silently replaced."""
-    path = state.folder / IMPORT_FILE
-    if path.is_file() and state.warnings:
-        path.replace(path.with_name(IMPORT_FILE + ".damaged"))
-        state.warn(IMPORT_FILE, f"kept aside as {IMPORT_FILE}.damaged; edits made before it are not recognised")
-
-
 def save_import_state(project: Path, import_state: ImportState) -> None:
     """Write the hashes atomically (0600), beside the project's other state."""
-    ProjectState(project).write(IMPORT_FILE, import_state.to_bytes())
+    ProjectState(project).files.write(IMPORT_FILE, import_state.to_bytes())
 
 
 def _is_salt(value: Any) -> bool:

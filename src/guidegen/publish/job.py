@@ -138,7 +138,7 @@ def build_one(plan: BuildPlan, path: Path) -> GuideResult:
             pdf_exists=site_pdf.is_file(),
             history=plan.histories.get(guide_id),
         )
-        writer = Writer(project.root)
+        writer = Writer(project.root, (plan.places.site,), (plan.places.staff,))
         writer.write_together({files[role]: data for role, data in rendered.items()})
     except GuidegenError as error:
         found = error.problems or (Problem(loaded.where, None, f"guide not built: {error}"),)

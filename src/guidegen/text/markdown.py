@@ -29,7 +29,7 @@ FILL_FIELDS = ("reasons", "goals", "triggers", "warning_signs", "coping", "peopl
 _DIRECTIVE = re.compile(r"\s*\{\s*((?:[a-z_]+=[A-Za-z0-9_-]+\s*)+)\}\s*$")
 _LINK_OK = re.compile(r"^(?:https?://|mailto:|tel:|#)", re.IGNORECASE)
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);", re.IGNORECASE)
-_ASSET = re.compile(r"^assets/(?!.*\.\.)[A-Za-z0-9_./-]+$")
+_ASSET = re.compile(r"^assets/(?!.*\.\.)[A-Za-z0-9_./-]+\Z")
 _PLACEHOLDER = "\ue000"
 _FIELD_OPEN, _FIELD_CLOSE = "\ue002", "\ue003"
 _FIELD = re.compile(f"{_FIELD_OPEN}([^{_FIELD_CLOSE}]*){_FIELD_CLOSE}")
