@@ -206,7 +206,9 @@ def test_shared_assets_are_small_and_fonts_are_woff2(site: Path) -> None:
         assert len(data) < 0.6 * font.with_suffix(".ttf").stat().st_size
     code = sum((site / "assets" / name).stat().st_size for name in ("guide.css", "guide.js"))
     web = code + sum(font.stat().st_size for font in fonts)
-    assert web < 130_000, f"the web guide's shared assets weigh {web} bytes"
+    # 130 000 until the third edition; the app (Today, one part at a time, search, offline, keep
+    # on this phone) added about 24 000 bytes of script and style (about 7 000 compressed).
+    assert web < 152_000, f"the web guide's shared assets weigh {web} bytes"
 
 
 def test_woff2_fonts_are_the_same_bytes_every_build(site: Path, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from ..project.digests import file_digest, module_file_digests, shared_digest
 from ..project.profiles import ID_PATTERN, check_id, profile_paths
 from ..project.settings import Settings, load_settings
 from ..project.theme import load_theme, theme_folders
+from ..web.app import app_assets
 from ..web.pages import guide_link
 from ..web.themecheck import load_checked_project
 from .job import PDF_FILE, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
@@ -139,8 +140,10 @@ def build_changed(
     """Render the guides whose inputs changed; the manifest that records the result."""
     manifest, project = plan.manifest, plan.project
     assets = manifest.assets
-    if plan.force or manifest.shared != project.shared or not all((plan.places.site / a).is_file() for a in assets):
-        assets = writer.write_shared(plan.places.site, project.theme)
+    made = app_assets()
+    missing = not all((plan.places.site / a).is_file() for a in [*assets, *(f"assets/{n}" for n in made)])
+    if plan.force or manifest.shared != project.shared or missing:
+        assets = writer.write_shared(plan.places.site, project.theme, made)
     following = Manifest(project.shared, modules, dict(manifest.guides), assets)
     for result in build_guides(plan, paths, jobs, on_progress):
         record_result(result, report, following)

@@ -12,7 +12,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,15 +118,17 @@ class Writer:
                     os.close(descriptor)
         self.written.clear()
 
-    def write_shared(self, folder: Path, theme: Theme) -> tuple[str, ...]:
-        """Assets shared by all guides, and a robots.txt that keeps guides out of search engines;
-        returns what was written, relative to the folder."""
+    def write_shared(self, folder: Path, theme: Theme, made: Mapping[str, bytes] | None = None) -> tuple[str, ...]:
+        """Assets shared by all guides (the theme's, and `made` by the build: the app icon), and a
+        robots.txt that keeps guides out of search engines; returns what was written, relative
+        to the folder."""
         files = {"robots.txt": ROBOTS_TXT.encode()}
         for relative, source in sorted(theme.assets.items()):
             files[f"assets/{relative}"] = source.read_bytes()
-            woff2 = relative.removesuffix(".ttf") + ".woff2"
-            if relative.startswith("fonts/") and relative.endswith(".ttf") and woff2 not in theme.assets:
+            woff2 = web_font_name(relative)
+            if woff2 and woff2 not in theme.assets:
                 files[f"assets/{woff2}"] = web_font(source)
+        files.update({f"assets/{name}": data for name, data in (made or {}).items()})
         self.write_together({folder / name: data for name, data in files.items()})
         return tuple(sorted(files))
 
@@ -138,6 +140,20 @@ class Writer:
             self.write(path, page.encode())
         elif path.is_file() and INDEX_MARK in path.read_text(encoding="utf-8", errors="replace"):
             path.unlink()
+
+
+def web_font_name(relative: str) -> str | None:
+    """The WOFF2 copy the build writes of a theme's TrueType font (None for any other asset)."""
+    if relative.startswith("fonts/") and relative.endswith(".ttf"):
+        return relative.removesuffix(".ttf") + ".woff2"
+    return None
+
+
+def shared_names(theme: Theme, made: Iterable[str] = ()) -> list[str]:
+    """Every shared asset's path under assets/, as `write_shared` writes them."""
+    names = set(theme.assets) | set(made)
+    names |= {w for w in map(web_font_name, theme.assets) if w}
+    return sorted(names)
 
 
 def web_font(source: Path) -> bytes:

@@ -10,6 +10,7 @@ import jinja2
 
 from ..guide.assemble import Guide
 from ..project.settings import Settings
+from .app import quick_tools
 
 WEB_TEMPLATE = "guide.html"
 PRINT_TEMPLATE = "print.html"
@@ -30,19 +31,29 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
 
 def render_web(guide: Guide, settings: Settings, env: jinja2.Environment) -> str:
     """The one-page web guide: what the person reads once their link opens it."""
-    return str(env.get_template(WEB_TEMPLATE).render(_context(guide, settings, "web")))
+    context = {**_context(guide, settings, "web"), "quick_tools": quick_tools(guide)}
+    return str(env.get_template(WEB_TEMPLATE).render(context))
 
 
 def render_sealed(
     sealed: bytes, settings: Settings, env: jinja2.Environment, strings: Mapping[str, Mapping[str, str]]
 ) -> str:
     """site/<slug>/index.html of a private guide: the sealed guide inside a page that shows only
-    what is not personal (the organization, its contact, the crisis lines and a note), in the
-    site's default language with the note in every other one. It is the same page for everyone
-    but for the sealed text."""
+    what is not personal (the organization, its contact, the crisis lines and a note), in every
+    site language: the default one shows without the script, which picks the browser's language
+    and offers a switch. It is the same page for everyone but for the sealed text."""
     language = settings.default_language
     others = [{"lang": lang, "note": strings[lang]["sealed_note"]} for lang in settings.languages[1:]]
-    context = {"settings": settings.in_language(language), "t": strings[language], "lang": language, "others": others}
+    versions = [
+        {"lang": lang, "settings": settings.in_language(lang), "t": strings[lang]} for lang in settings.languages
+    ]
+    context = {
+        "settings": settings.in_language(language),
+        "t": strings[language],
+        "lang": language,
+        "others": others,
+        "versions": versions,
+    }
     return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
 
 
