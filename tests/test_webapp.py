@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from conftest import CHROMIUM, link_of
+from conftest import CHROMIUM, REPO, copy_project, link_of
 from test_browser import AXE_TAGS, CHROMIUM_ARGS, DOCS_IMAGES, PHONE, axe_violations
 from test_validity import VNU
 
@@ -391,3 +391,36 @@ def test_screenshots_of_today_a_module_and_search(
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
         for path in shots.values():
             (DOCS_IMAGES / path.name).write_bytes(path.read_bytes())
+
+
+START_HERE = """<section id="start-here" aria-labelledby="start-here-title">
+  <h2 id="start-here-title">Start here</h2>
+  <ul><li><a href="#m-halt">HALT</a>: a quick check when a craving comes.</li></ul>
+</section>
+"""
+
+
+def test_today_shows_start_here_when_the_guide_has_it(tmp_path: Path, context: Any, axe_source: str) -> None:
+    """The lead's "Start here" part (`#start-here`, before My plan) shows on Today too; here a
+    project template puts one in front of My plan."""
+    from guidegen.publish.build import build
+
+    root = copy_project(tmp_path / "project", profiles=(ENGLISH,))
+    (root / "templates").mkdir()
+    plan = (REPO / "templates" / "_plan.html").read_text(encoding="utf-8")
+    (root / "templates" / "_plan.html").write_text(START_HERE + plan, encoding="utf-8")
+    assert build(root, pdf=False).problems == []
+    base, server, thread = serve(root / "site")
+    try:
+        page = opened(context, link(base, root, ENGLISH))
+        start = page.locator("#today .today-start")
+        assert start.is_visible() and start.locator("h3").inner_text() == "Start here"
+        assert start.locator("[id]").count() == 0, "a copy without ids"
+        start.locator("a[href='#m-halt']").click()
+        assert current(page) == "m-halt"
+        page.go_back()
+        page.wait_for_selector("#main .current#today", state="attached")
+        for tags in (AXE_TAGS, ["best-practice"]):
+            assert axe_violations(page, axe_source, tags) == []
+    finally:
+        stop(server, thread)
