@@ -424,3 +424,27 @@ def test_today_shows_start_here_when_the_guide_has_it(tmp_path: Path, context: A
             assert axe_violations(page, axe_source, tags) == []
     finally:
         stop(server, thread)
+
+
+def test_without_javascript_the_whole_guide_reads_top_to_bottom(tmp_path: Path, browser: Any) -> None:
+    """An open guide (web: {access: open}) in a browser with scripts turned off: every part shows,
+    Today first as a short part; the menu, search and previous/next are not offered."""
+    from guidegen.publish.build import build
+
+    root = copy_project(tmp_path / "project", profiles=(ENGLISH,))
+    settings = root / "guidegen.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "web: {access: open}\n", encoding="utf-8")
+    assert build(root, pdf=False).problems == []
+    plain = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        page = plain.new_page()
+        page.goto((root / "site" / link_of(root, ENGLISH).slug / "index.html").as_uri())
+        modules = page.locator("article.module")
+        assert modules.count() > 5
+        assert all(modules.nth(i).is_visible() for i in range(modules.count()))
+        for part in ("#today", "#contents", "#my-plan", "#safety-plan", "#contacts"):
+            assert page.locator(part).is_visible(), part
+        for control in (".app-bar", "#search", ".pager", ".today-device"):
+            assert page.locator(control).is_hidden(), control
+    finally:
+        plain.close()
