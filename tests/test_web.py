@@ -332,3 +332,11 @@ def test_the_sealed_page_is_in_every_site_language(site: Path) -> None:
     other = (folder_of(site.parent, "r-0142") / "index.html").read_text(encoding="utf-8")
     outside = re.sub(r'<script type="application/octet-stream" id="sealed-guide">[^<]*</script>', "", page)
     assert outside == re.sub(r'<script type="application/octet-stream" id="sealed-guide">[^<]*</script>', "", other)
+
+
+def test_today_opens_the_persons_safety_plan_or_the_blank_one(site: Path) -> None:
+    with_plan = page_html(site.parent, "r-0142")
+    assert '<a class="today-button" href="#safety-plan">' in with_plan
+    without = page_html(site.parent, "r-0201")
+    assert 'id="safety-plan"' not in without
+    assert '<a class="today-button" href="#m-your-safety-plan">' in without and 'id="m-your-safety-plan"' in without

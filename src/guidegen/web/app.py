@@ -36,6 +36,19 @@ def quick_tools(guide: Guide) -> tuple[GuideModule, ...]:
     return tuple(ranked[:QUICK_COUNT])
 
 
+SAFETY_PLAN_MODULE = "your-safety-plan"
+
+
+def safety_plan_target(guide: Guide) -> str | None:
+    """Where Today's "Open my safety plan" goes: the person's own plan, else the guide's safety
+    plan module (a blank plan to fill in), else nowhere."""
+    if guide.person.safety_plan:
+        return "safety-plan"
+    if any(m.id == SAFETY_PLAN_MODULE for s in guide.sections for m in s.modules):
+        return f"m-{SAFETY_PLAN_MODULE}"
+    return None
+
+
 def icon_name(size: int) -> str:
     """The icon's path under site/assets/."""
     return f"app-icon-{size}.png"

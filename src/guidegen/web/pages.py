@@ -10,7 +10,7 @@ import jinja2
 
 from ..guide.assemble import Guide
 from ..project.settings import Settings
-from .app import quick_tools
+from .app import quick_tools, safety_plan_target
 
 WEB_TEMPLATE = "guide.html"
 PRINT_TEMPLATE = "print.html"
@@ -31,7 +31,11 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
 
 def render_web(guide: Guide, settings: Settings, env: jinja2.Environment) -> str:
     """The one-page web guide: what the person reads once their link opens it."""
-    context = {**_context(guide, settings, "web"), "quick_tools": quick_tools(guide)}
+    context = {
+        **_context(guide, settings, "web"),
+        "quick_tools": quick_tools(guide),
+        "safety_plan_target": safety_plan_target(guide),
+    }
     return str(env.get_template(WEB_TEMPLATE).render(context))
 
 
