@@ -30,7 +30,7 @@ def text_of(root: Path, guide_id: str) -> str:
 def test_a_then_b_then_a_again_is_identical_and_isolated(mini: Path, run) -> None:
     assert run("build", "-C", mini, "p-001").exit_code == 0
     first = files_of(mini, "p-001")
-    assert set(first) == {"index.html", "guide.pdf.enc", "print"}
+    assert set(first) == {"index.html", "guide.pdf.enc", "print", "manifest.webmanifest", "sw.js"}
     assert run("build", "-C", mini, "p-002").exit_code == 0
     assert run("build", "-C", mini, "p-001").exit_code == 0
     assert files_of(mini, "p-001") == first

@@ -111,7 +111,7 @@ def test_one_safety_plan_with_or_without_a_plan_in_the_profile(example) -> None:
         page = render_web(make_guide(example, person), example.settings, example.pages)
         assert page.count('id="safety-plan"') == 1
         assert 'id="ws-your-safety-plan-1"' not in page  # the module has no worksheet of its own
-        assert page.count('name="safety-plan-warning_signs"') == 1  # room to add more
+        assert page.count('name="sp-own-1"') == 1  # room to add more
         if plan:
             assert "I stop answering texts" in page
 

@@ -144,7 +144,7 @@ def render_module(
     guide's section headings, which a module may name (`{{ sections.coping }}`)."""
     text, untranslated = module.text_for(language)
     personalised = personalise(text.template, text.source, text.where, view, sections)
-    body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings)
+    body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings, language=language)
     marked = Markup(personalised.fill(body))
     return GuideModule(module.id, text.title, text.summary, marked, untranslated, text.language, marked)
 

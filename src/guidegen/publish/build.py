@@ -21,6 +21,7 @@ from ..project.digests import file_digest, module_file_digests, shared_digest
 from ..project.profiles import ID_PATTERN, PROFILES_DIR, check_id, profile_paths
 from ..project.settings import SETTINGS_FILE, Settings, load_settings
 from ..project.theme import TEMPLATES_DIR, load_theme, theme_folders
+from ..web.app import app_assets
 from ..web.pages import guide_link
 from ..web.themecheck import load_checked_project
 from .job import PDF_FILE, SEALED_PDF, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
@@ -159,8 +160,10 @@ def build_changed(
     """Render the guides whose inputs changed; the manifest that records the result."""
     manifest, project = plan.manifest, plan.project
     assets = manifest.assets
-    if plan.force or manifest.shared != project.shared or not all((plan.places.site / a).is_file() for a in assets):
-        assets = writer.write_shared(plan.places.site, project.theme)
+    made = app_assets()
+    missing = not all((plan.places.site / a).is_file() for a in [*assets, *(f"assets/{n}" for n in made)])
+    if plan.force or manifest.shared != project.shared or missing:
+        assets = writer.write_shared(plan.places.site, project.theme, made)
     following = Manifest(project.shared, modules, dict(manifest.guides), assets)
     for result in build_guides(plan, paths, jobs, on_progress):
         record_result(result, report, following)

@@ -15,7 +15,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import OutputError, display_path
@@ -193,15 +193,17 @@ class Writer:
                 raise OutputError(self._cannot("write", folder / names[0], error)) from None
         self.written.clear()
 
-    def write_shared(self, folder: Path, theme: Theme) -> tuple[str, ...]:
-        """Assets shared by all guides, and a robots.txt that keeps guides out of search engines;
-        returns what was written, relative to the folder."""
+    def write_shared(self, folder: Path, theme: Theme, made: Mapping[str, bytes] | None = None) -> tuple[str, ...]:
+        """Assets shared by all guides (the theme's, and `made` by the build: the app icon), and a
+        robots.txt that keeps guides out of search engines; returns what was written, relative
+        to the folder."""
         files = {"robots.txt": ROBOTS_TXT.encode()}
         for relative, source in sorted(theme.assets.items()):
             files[f"assets/{relative}"] = source.read_bytes()
-            woff2 = relative.removesuffix(".ttf") + ".woff2"
-            if relative.startswith("fonts/") and relative.endswith(".ttf") and woff2 not in theme.assets:
+            woff2 = web_font_name(relative)
+            if woff2 and woff2 not in theme.assets:
                 files[f"assets/{woff2}"] = web_font(source)
+        files.update({f"assets/{name}": data for name, data in (made or {}).items()})
         self.write_together({folder / name: data for name, data in files.items()})
         return tuple(sorted(files))
 
@@ -234,6 +236,20 @@ def _holds(folder: int, name: str, data: bytes, mode: int) -> bool:
         if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or stat.S_IMODE(info.st_mode) != mode:
             return False
         return handle.read() == data
+
+
+def web_font_name(relative: str) -> str | None:
+    """The WOFF2 copy the build writes of a theme's TrueType font (None for any other asset)."""
+    if relative.startswith("fonts/") and relative.endswith(".ttf"):
+        return relative.removesuffix(".ttf") + ".woff2"
+    return None
+
+
+def shared_names(theme: Theme, made: Iterable[str] = ()) -> list[str]:
+    """Every shared asset's path under assets/, as `write_shared` writes them."""
+    names = set(theme.assets) | set(made)
+    names |= {w for w in map(web_font_name, theme.assets) if w}
+    return sorted(names)
 
 
 def web_font(source: Path) -> bytes:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
+from babel.dates import format_date
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
@@ -199,13 +200,16 @@ def worksheet_shape(source: str) -> list[list[str]]:
     return shapes
 
 
-def prefill(person: Mapping[str, Any], field: str) -> str:
-    """What the profile already says for a worksheet field, one entry a line."""
+def prefill(person: Mapping[str, Any], field: str, language: str = "en") -> str:
+    """What the profile already says for a worksheet field, one entry a line (dates written the
+    way the guide's language writes them)."""
     lines: list[str] = []
     for item in person.get(field) or ():
         if field == "goals":
             by = item.get("by")
-            lines.append(item["text"] + (f" ({by.isoformat()})" if isinstance(by, date) else ""))
+            lines.append(
+                item["text"] + (f" ({format_date(by, format='long', locale=language)})" if isinstance(by, date) else "")
+            )
         elif field in ("people", "care_team"):
             extra = item.get("relation") or item.get("role")
             parts = [item["name"] + (f" ({extra})" if extra else "")]
@@ -309,9 +313,9 @@ def _render_cached(source: str, module: str, callout_titles: tuple[str, ...]) ->
     return str(_RENDER.render(source, {"module": module, "strings": strings}))
 
 
-def _field_html(person: Mapping[str, Any], marker: str) -> str:
+def _field_html(person: Mapping[str, Any], marker: str, language: str) -> str:
     field_id, fill, lines_text = marker.split("|")
-    value = prefill(person, fill) if fill else ""
+    value = prefill(person, fill, language) if fill else ""
     lines = max(int(lines_text), value.count("\n") + 1) if value else int(lines_text)
     return (
         f'<textarea id="{field_id}" name="{field_id}" rows="{lines}" '
@@ -319,7 +323,9 @@ def _field_html(person: Mapping[str, Any], marker: str) -> str:
     )
 
 
-def render_markdown(source: str, *, module: str, person: Mapping[str, Any], strings: Mapping[str, str]) -> str:
+def render_markdown(
+    source: str, *, module: str, person: Mapping[str, Any], strings: Mapping[str, str], language: str = "en"
+) -> str:
     """Render a personalised module body to an HTML fragment.
 
     Rendering is cached on the personalised source: profile values are placeholders by then,
@@ -327,7 +333,7 @@ def render_markdown(source: str, *, module: str, person: Mapping[str, Any], stri
     """
     titles = tuple(strings.get(name, name.title()) for name in (*CALLOUTS, "worksheet"))
     rendered = _render_cached(source, module, titles)
-    return _FIELD.sub(lambda match: _field_html(person, match.group(1)), rendered)
+    return _FIELD.sub(lambda match: _field_html(person, match.group(1), language), rendered)
 
 
 class _TextExtractor(HTMLParser):
