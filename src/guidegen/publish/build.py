@@ -24,7 +24,7 @@ from ..project.theme import TEMPLATES_DIR, load_theme, theme_folders
 from ..web.app import app_assets
 from ..web.pages import guide_link
 from ..web.themecheck import load_checked_project
-from .job import PDF_FILE, SEALED_PDF, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
+from .job import APP_FILES, PDF_FILE, SEALED_PDF, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
 from .output import INDEX_MARK, INDEX_TEMPLATE, Writer
 from .pool import Jobs
 from .state import (
@@ -188,7 +188,7 @@ def revoke(writer: Writer, places: Places, links: Mapping[str, Link], paths: Seq
     build of some ids, where every person's link is current). In every other guide folder,
     remove each file the access mode would not write (a plain guide.pdf in a private site)."""
     current = {link.slug for link in links.values()} if paths is None else {links[p.stem].slug for p in paths}
-    allowed = {WEB_FILE, SEALED_PDF if places.private else PDF_FILE}
+    allowed = {WEB_FILE, SEALED_PDF if places.private else PDF_FILE, *APP_FILES.values()}
     for name in writer.entries(places.site):
         folder = places.site / name
         if not SLUG.match(name):

@@ -36,8 +36,6 @@ def quick_tools(guide: Guide) -> tuple[GuideModule, ...]:
     return tuple(ranked[:QUICK_COUNT])
 
 
-
-
 def safety_plan_target(guide: Guide) -> str:
     """Where Today's "Open my safety plan" goes: My safety plan, in every guide (the person's own
     plan, or the steps to fill in)."""
