@@ -165,9 +165,9 @@ def check(strict: bool, project: Path) -> None:
 @_project_option
 def explain(profile_id: str, project: Path) -> None:
     """Show which modules PROFILE_ID gets, and the rule that picked or skipped each."""
-    from .explain import paper_choice
     from .project.profiles import find_profile, load_profile
     from .project.rules import describe, holds, why
+    from .publish.explain import paper_choice
 
     path = find_profile(project, profile_id)
     from .web.themecheck import load_checked_project
@@ -240,6 +240,35 @@ def serve(profile_id: str | None, port: int, project: Path) -> None:
 
 
 @main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8800,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@_project_option
+def desk(port: int, no_browser: bool, project: Path) -> None:
+    """The staff desk in the browser: people, reviews due, a person's form, preview, print, hand over."""
+    from .desk.server import run_desk
+
+    def ready(address: str) -> None:
+        click.echo(f"guidegen desk at {address}\n(this computer only; keep the address private; Ctrl+C to stop)")
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(address)
+
+    try:
+        run_desk(project, port, ready)
+    except OSError as error:
+        raise UsageError(f"cannot listen on port {port} ({error.strerror}); try --port") from None
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Make a small working project in DIRECTORY (settings, vocabulary, modules, one profile)."""
@@ -292,48 +321,8 @@ def new() -> None:
     """Make a new file from a template."""
 
 
-PROFILE_TEMPLATE = """\
-# Profile for one person. Every key is explained in docs/profiles.md.
-# Use only terms from content/vocabulary.yaml for format, substances, stage, conditions,
-# therapies, groups, support_style, needs, strengths, population and transitions.
-id: {id}
-name: ""                 # the name the guide calls the person
-# pronouns: ""
-# language: en
-format: []
-substances: []
-# stage: contemplation
-conditions: []
-trauma_informed: false
-therapies: []
-groups: []
-# support_style: any
-needs: []                # what they need help with: housing, work, money, legal, transport ...
-strengths: []            # what they bring: supportive_people, faith, employment, skills ...
-population: []           # young_person, older_adult, lgbtq, veteran
-transitions: []          # leaving_jail, leaving_hospital, leaving_detox, leaving_residential
-goals: []                # - {{text: "...", by: 2026-12-31}}; add done: DATE when reached
-reasons: []
-triggers: []
-warning_signs: []
-coping: []
-people: []               # - {{name: "...", relation: "...", phone: "555-0101"}}
-care_team: []            # - {{name: "...", role: Counselor, phone: "555-0199"}}
-# safety_plan:
-#   warning_signs: []
-#   coping: []
-#   distractions: []
-#   help: []
-#   professionals: []
-#   safe_environment: []
-#   reason_for_living: ""
-review:
-  next: null             # e.g. 2026-12-15
-  history: []
-measures: {{}}             # scores over time, e.g. phq9: [{{date: 2026-08-01, score: 16}}]
-# message: |
-#   A personal note from the care team.
-"""
+PROFILE_TEMPLATE = "new_profile.yaml"
+"""Beside this module: the profile `new profile` writes, with every key ready ({id} filled in)."""
 
 
 @new.command("profile")
@@ -349,7 +338,8 @@ def new_profile(profile_id: str, project: Path) -> None:
             raise UsageError(f"{PROFILES_DIR}/{existing.name} already exists")
     path = project / PROFILES_DIR / f"{profile_id}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(PROFILE_TEMPLATE.format(id=profile_id), encoding="utf-8")
+    template = (resources.files("guidegen") / PROFILE_TEMPLATE).read_text(encoding="utf-8")
+    path.write_text(template.format(id=profile_id), encoding="utf-8")
     click.echo(f"made {PROFILES_DIR}/{profile_id}.yaml: fill in name and the rest, then run guidegen check")
 
 

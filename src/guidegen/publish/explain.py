@@ -7,15 +7,15 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .guide.assemble import make_guide
-from .paper.choose import budget_for, rank_reason
-from .paper.fit import lay_out_guide
-from .paper.printed import print_source
-from .project.load import Project
-from .project.profiles import LoadedProfile
-from .project.theme import TEMPLATES_DIR
-from .publish.state import ProjectState
-from .web.pages import guide_link
+from ..guide.assemble import make_guide
+from ..paper.choose import budget_for, rank_reason
+from ..paper.fit import lay_out_guide
+from ..paper.printed import print_source
+from ..project.load import Project
+from ..project.profiles import LoadedProfile
+from ..project.theme import TEMPLATES_DIR
+from ..web.pages import guide_link
+from .state import ProjectState
 
 
 @dataclass(frozen=True)
