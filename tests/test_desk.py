@@ -77,6 +77,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
     out, err = process.communicate()
     assert process.returncode == 0, err
     assert "stopped" in out
+    assert not list((running.root / ".guidegen").glob("manifest-*.json"))  # the preview's own manifest is gone
     for name in NAMES:  # no value in what the server printed
         assert name not in first + out + err
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from ..project.profiles import Profile, SafetyPlan
+from ..project.profiles import Profile, Review, SafetyPlan
 from ..project.settings import Settings
 from ..project.vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .strings import field_text, ui
@@ -89,17 +89,28 @@ def person_form(settings: Settings, vocabulary: Vocabulary, language: str) -> Pe
             label, help_text = field_text("review.next", language)
             fields.append(FormField("review.next", "date", label, help_text))
             continue
-        fields.append(_field(name, info.annotation, info.description or "", settings, vocabulary, language))
-    safety = tuple(
+        made = _field(name, info.annotation, info.description or "", settings, vocabulary, language)
+        if made is not None:
+            fields.append(made)
+    safety = [
         _field(f"safety_plan.{name}", info.annotation, info.description or "", settings, vocabulary, language)
         for name, info in SafetyPlan.model_fields.items()
-    )
-    return PersonForm(tuple(fields), safety)
+    ]
+    return PersonForm(tuple(fields), tuple(f for f in safety if f is not None))
+
+
+def not_shown(form: PersonForm) -> list[str]:
+    """Profile keys the form leaves as they are in the file (edited in the file itself)."""
+    shown = {f.key for f in form.all()}
+    keys = [f"review.{name}" for name in Review.model_fields]
+    keys += [name for name in Profile.model_fields if name not in ("review", "safety_plan")]
+    return [key for key in keys if key not in shown]
 
 
 def _field(
     key: str, annotation: Any, description: str, settings: Settings, vocabulary: Vocabulary, language: str
-) -> FormField:
+) -> FormField | None:
+    """How a profile key is edited; None for a shape the form does not know (the file keeps it)."""
     label, help_text = field_text(key, language, description)
     name = key.rsplit(".", 1)[-1]
     fallback = settings.default_language
@@ -132,17 +143,21 @@ def _field(
         return FormField(key, "date", label, help_text)
     if get_origin(base) is tuple:
         return _list_field(key, _unwrap(get_args(base)[0]), label, help_text, language)
+    if base is not str:
+        return None
     kind = "textarea" if name in LONG_TEXT else "text"
     return FormField(key, kind, label, help_text)
 
 
-def _list_field(key: str, item: Any, label: str, help_text: str, language: str) -> FormField:
+def _list_field(key: str, item: Any, label: str, help_text: str, language: str) -> FormField | None:
     if item is str:
         return FormField(key, "lines", label, help_text + " " + ui(language)["one_per_line"])
     words = ui(language)
     if isinstance(item, tuple):  # text or a contact: a name and an optional phone
         contact = (Column("name", "text", words["who_or_what"], ""), Column("phone", "text", words["phone"], ""))
         return FormField(key, "contacts", label, help_text, columns=contact)
+    if not (isinstance(item, type) and issubclass(item, BaseModel)):
+        return None
     model: type[BaseModel] = item
     columns = tuple(
         Column(name, "date" if _unwrap(info.annotation) is date else "text", *field_text(f"{key}.{name}", language))

@@ -12,11 +12,13 @@ import shutil
 import signal
 import socket
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..project.settings import load_settings
+from ..publish.state import STATE_DIR, manifest_name
 from .security import Desk
 
 HOST = "127.0.0.1"
@@ -47,6 +49,8 @@ def run_desk(root: Path, port: int, on_ready: Callable[[str], None]) -> None:
         date_header=False,
         log_config=None,
     )
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+        logging.getLogger(name).addFilter(NoValues())
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     server = uvicorn.Server(config)
     try:
@@ -56,6 +60,24 @@ def run_desk(root: Path, port: int, on_ready: Callable[[str], None]) -> None:
     finally:
         listener.close()
         shutil.rmtree(desk.preview, ignore_errors=True)
+        settings = load_settings(root)
+        (root / STATE_DIR / manifest_name(desk.preview, root / settings.output)).unlink(missing_ok=True)
+
+
+class NoValues(logging.Filter):
+    """A bug's log line says where (files and lines), never what: an exception's message or a
+    traceback's variables could hold a value from a profile."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, _, trace = record.exc_info
+            frames = traceback.extract_tb(trace)[-4:]
+            where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
+            record.msg = f"guidegen desk: a bug ({kind.__name__} at {where}); please report it"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 @contextmanager
