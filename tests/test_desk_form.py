@@ -145,3 +145,15 @@ def test_ctrl_c_stops_the_desk_cleanly(tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert "stopped" in out
     assert not list((root / ".guidegen").glob("manifest-*.json"))
+
+
+def test_empty_rows_are_dropped_and_problems_point_at_the_rows_shown_again(loaded: Any) -> None:
+    _, _, form = loaded
+    values = form_values(form, {"name": "Robin"})
+    posted = as_posted(form, values)
+    items = [(k, v) for k, v in posted.multi_items() if not k.startswith("goals-")]
+    items += [("goals-0-text", ""), ("goals-0-by", ""), ("goals-1-text", "Walk"), ("goals-1-by", "soon")]
+    submitted = read_submitted(form, FormData(items))
+    assert submitted.values["goals"] == [{"text": "Walk", "by": "soon"}]
+    assert submitted.shown["goals"] == [{"text": "Walk", "by": "soon"}]
+    assert submitted.aliases["goals[0].by"] == "goals-0-by"

@@ -275,8 +275,9 @@ def read_submitted(form: PersonForm, posted: FormData) -> Submitted:
         name = item.name
         if item.kind in ("rows", "contacts"):
             table = rows.get(name, {})
-            result.shown[name] = [table[i] for i in sorted(table)]
-            _read_rows(item, table, result)
+            kept = [table[i] for i in sorted(table) if any(table[i].values())]  # an empty row is no row
+            result.shown[name] = kept
+            _read_rows(item, kept, result)
         elif item.kind == "checkboxes":
             chosen = {str(v) for v in posted.getlist(name)}
             result.values[item.key] = [c.value for c in item.choices if c.value in chosen]
@@ -321,14 +322,12 @@ def _day(text: str) -> date | str:
         return text
 
 
-def _read_rows(item: FormField, table: dict[int, dict[str, str]], result: Submitted) -> None:
+def _read_rows(item: FormField, table: list[dict[str, str]], result: Submitted) -> None:
+    """Rows as profile data; each data path is aliased to its row as the form shows it again."""
     path = item.key
     if item.key == "measures":
         measures: dict[str, list[dict[str, Any]]] = {}
-        for index in sorted(table):
-            row = table[index]
-            if not any(row.values()):
-                continue
+        for index, row in enumerate(table):
             series = measures.setdefault(row.get("measure", ""), [])
             at = f"measures.{row.get('measure', '')}[{len(series)}]"
             result.aliases[at] = f"measures-{index}"
@@ -338,10 +337,8 @@ def _read_rows(item: FormField, table: dict[int, dict[str, str]], result: Submit
         result.values[item.key] = measures
         return
     entries: list[Any] = []
-    for index in sorted(table):
-        row = {c.name: table[index].get(c.name, "") for c in item.columns}
-        if not any(row.values()):
-            continue
+    for index, posted in enumerate(table):
+        row = {c.name: posted.get(c.name, "") for c in item.columns}
         at = f"{path}[{len(entries)}]"
         result.aliases[at] = f"{item.name}-{index}-{item.columns[0].name}"
         for column in item.columns:

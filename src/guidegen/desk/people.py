@@ -146,14 +146,14 @@ def person_page(request: Request) -> Response:
     profile_id, path = person_file(request)
     settings, vocabulary = project_of(request)
     form = person_form(settings, vocabulary, language_of(request, settings))
+    saved = request.query_params.get("saved") == "1"
+    if not saved:
+        audit(root, "opened", profile_id)
     document, problems = read_yaml(path, root)
     if document is None or not isinstance(document.data, dict):
         return render(request, "broken.html", {"section": "people", "profile_id": profile_id, "problems": problems})
     values = form_values(form, document.data)
     _, problems = load_profile(path, root, settings, vocabulary)
-    saved = request.query_params.get("saved") == "1"
-    if not saved:
-        audit(root, "opened", profile_id)
     aliases = _measure_aliases(values.get("measures", []))
     notice = "saved" if saved else ""
     return _form_page(
