@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +158,17 @@ def test_empty_rows_are_dropped_and_problems_point_at_the_rows_shown_again(loade
     assert submitted.values["goals"] == [{"text": "Walk", "by": "soon"}]
     assert submitted.shown["goals"] == [{"text": "Walk", "by": "soon"}]
     assert submitted.aliases["goals[0].by"] == "goals-0-by"
+
+
+def test_what_the_form_does_not_show_of_a_score_stays_and_a_cleared_part_is_removed() -> None:
+    text = (REPO / "profiles" / "r-0533.yaml").read_text()
+    assert "items: {9: 1}" in text and "risk: {suicide_screen:" in text
+    day = date.fromisoformat
+    scores = {
+        "phq9": [{"date": day("2026-11-03"), "score": 15}, {"date": day("2026-12-01"), "score": 13}],
+        "auditc": [{"date": day("2026-11-03"), "score": 8}, {"date": day("2026-12-01"), "score": 6}],
+    }
+    changed = profile_text(text, "r-0533", {"measures": scores})
+    assert changed is not None and "{date: 2026-12-01, score: 13, items: {9: 1}}" in changed
+    cleared = profile_text(text, "r-0533", {"risk.suicide_screen.result": None, "risk.suicide_screen.date": None})
+    assert cleared is not None and "risk: {past_attempt: true}" in cleared

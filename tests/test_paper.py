@@ -26,34 +26,27 @@ def person(project, guide_id: str):
     return next(iter(iter_guides(project, [guide_id])))
 
 
-def test_ranking_is_priority_then_the_persons_situation_then_guide_order(example) -> None:
+def test_ranking_is_tier_then_priority_then_guide_order(example) -> None:
     loaded = person(example, "r-0142")
     guide = make_guide(example, loaded.profile)
     shown = [m for m in example.modules if any(m.id == g.id for s in guide.sections for g in s.modules)]
-    ranked = rank_modules(loaded.profile, shown)
-    keys = [(m.priority, not paper.names_situation(m.rule, loaded.profile), shown.index(m)) for m in ranked]
+    ranked = rank_modules(guide, shown)
+    keys = [(guide.tiers[m.id].rank, m.priority, shown.index(m)) for m in ranked]
     assert keys == sorted(keys)
-    assert ranked[0].priority == 1 and ranked[-1].priority == 3
     ids = [m.id for m in ranked]
-    # withdrawal-danger names alcohol (r-0142 drinks); your-safety-plan is for everyone: both essential
-    assert ids.index("withdrawal-danger") < ids.index("your-safety-plan")
-    # among priority 2, a stage page for this person comes before a coping skill for everyone
-    assert ids.index("stage-action") < ids.index("urge-surfing")
-
-
-def test_a_rule_that_only_excludes_does_not_name_a_situation(example) -> None:
-    loaded = person(example, "r-0142")
-    by_id = {m.id: m for m in example.modules}
-    assert not paper.names_situation(by_id["family-and-friends"].rule, loaded.profile)  # not: precontemplation
-    assert not paper.names_situation(by_id["urge-surfing"].rule, loaded.profile)  # everyone
-    assert paper.names_situation(by_id["anxiety"].rule, loaded.profile)
+    # Sam drinks: the withdrawal page is safety for her; she takes naltrexone: her medicine's page is
+    # her treatment; both before her anxiety page (her situation) and any page for everyone
+    assert guide.tiers["withdrawal-danger"].name == "safety"
+    assert guide.tiers["alcohol-medications"].name == "treatment"
+    assert guide.tiers["anxiety"].name == "situation"
+    assert ids.index("withdrawal-danger") < ids.index("alcohol-medications") < ids.index("anxiety")
+    assert ids.index("anxiety") < ids.index("how-to-use")
 
 
 def test_starter_library_priorities() -> None:
     project = load_checked_project(Path(__file__).resolve().parent.parent)
     priority = {m.id: m.priority for m in project.modules}
     for essential in (
-        "your-safety-plan",
         "overdose-and-naloxone",
         "withdrawal-danger",
         "pregnancy",
@@ -63,6 +56,9 @@ def test_starter_library_priorities() -> None:
     ):
         assert priority[essential] == 1, essential
     assert priority["urge-surfing"] == 2 and priority["stage-action"] == 2
+    # the plan itself is always on paper (My safety plan); the page about it is essential for a
+    # person at risk, through its tier (relevant_when)
+    assert priority["your-safety-plan"] == 2
     assert priority["how-to-use"] == 3
     for module in project.modules:  # the translation keeps the original's priority
         for text in module.texts.values():

@@ -206,7 +206,7 @@ def _rendered_text(project: Project, module: Module, text: ModuleText, person: P
 
 def _compare_translation(original: ModuleText, translation: ModuleText, report: CheckReport) -> None:
     a, b = original.front_matter, translation.front_matter
-    for key in ("order", "when", "priority", "reviewed", "reviewed_by", "sources"):
+    for key in ("order", "when", "relevant_when", "helps_with", "priority", "reviewed", "reviewed_by", "sources"):
         if getattr(a, key) != getattr(b, key):
             report.problems.warn(
                 translation.where,

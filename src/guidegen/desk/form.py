@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from ..project.profiles import Profile, Review, SafetyPlan
+from ..project.profile_parts import Review, Risk, SafetyPlan
+from ..project.profiles import Profile
 from ..project.settings import Settings
 from ..project.vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .strings import field_text, ui
@@ -70,11 +71,13 @@ class PersonForm:
     """Every field, in the Profile model's order, in one staff language."""
 
     fields: tuple[FormField, ...]
+    risk: tuple[FormField, ...]
+    """Clinical risk (suicide screen, past attempt, firearm access, recent overdose), shown together."""
     safety: tuple[FormField, ...]
     """The safety plan's six steps and the reason for living, shown together."""
 
     def all(self) -> tuple[FormField, ...]:
-        return self.fields + self.safety
+        return self.fields + self.risk + self.safety
 
 
 def person_form(settings: Settings, vocabulary: Vocabulary, language: str) -> PersonForm:
@@ -83,7 +86,7 @@ def person_form(settings: Settings, vocabulary: Vocabulary, language: str) -> Pe
     for name, info in Profile.model_fields.items():
         if name == "id":
             continue
-        if name == "safety_plan":
+        if name in ("safety_plan", "risk"):
             continue
         if name == "review":
             label, help_text = field_text("review.next", language)
@@ -92,18 +95,33 @@ def person_form(settings: Settings, vocabulary: Vocabulary, language: str) -> Pe
         made = _field(name, info.annotation, info.description or "", settings, vocabulary, language)
         if made is not None:
             fields.append(made)
-    safety = [
-        _field(f"safety_plan.{name}", info.annotation, info.description or "", settings, vocabulary, language)
-        for name, info in SafetyPlan.model_fields.items()
-    ]
-    return PersonForm(tuple(fields), tuple(f for f in safety if f is not None))
+    risk = _expand("risk", Risk, settings, vocabulary, language)
+    safety = _expand("safety_plan", SafetyPlan, settings, vocabulary, language)
+    return PersonForm(tuple(fields), risk, safety)
+
+
+def _expand(
+    prefix: str, model: type[BaseModel], settings: Settings, vocabulary: Vocabulary, language: str
+) -> tuple[FormField, ...]:
+    """A nested part of the profile as fields with dotted keys (risk.suicide_screen.result)."""
+    found: list[FormField] = []
+    for name, info in model.model_fields.items():
+        key = f"{prefix}.{name}"
+        inner = _unwrap(info.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            found += _expand(key, inner, settings, vocabulary, language)
+            continue
+        made = _field(key, info.annotation, info.description or "", settings, vocabulary, language)
+        if made is not None:
+            found.append(made)
+    return tuple(found)
 
 
 def not_shown(form: PersonForm) -> list[str]:
     """Profile keys the form leaves as they are in the file (edited in the file itself)."""
     shown = {f.key for f in form.all()}
     keys = [f"review.{name}" for name in Review.model_fields]
-    keys += [name for name in Profile.model_fields if name not in ("review", "safety_plan")]
+    keys += [name for name in Profile.model_fields if name not in ("review", "safety_plan", "risk")]
     return [key for key in keys if key not in shown]
 
 
@@ -130,13 +148,10 @@ def _field(
         return FormField(key, "rows", label, help_text, columns=_measure_columns(vocabulary, language))
     base = _unwrap(annotation)
     if get_origin(base) is Literal:
-        return FormField(
-            key,
-            "select",
-            label,
-            help_text,
-            tuple(Choice(v, field_text(f"{key}.{v}", language)[0]) for v in get_args(base)),
-        )
+        choices = tuple(Choice(v, field_text(f"{key}.{v}", language)[0]) for v in get_args(base))
+        if "." in key:  # inside an optional part: it may be left out
+            choices = (Choice("", ui(language)["none"]), *choices)
+        return FormField(key, "select", label, help_text, choices)
     if base is bool:
         return FormField(key, "flag", label, help_text)
     if base is date:

@@ -27,7 +27,7 @@ STAGING_DIR = "desk"
 """Inside .guidegen/: where a saved form waits while the loader checks it."""
 HEADER = "Made with guidegen desk. Every key is explained in docs/profiles.md."
 LIST_TERMS = frozenset({*LIST_FIELDS, *BORROWED_FIELDS})
-WORDS = frozenset({*LIST_FIELDS, *BORROWED_FIELDS, *SINGLE_FIELDS, "language", "print"})
+WORDS = frozenset({*LIST_FIELDS, *BORROWED_FIELDS, *SINGLE_FIELDS, "language", "print", "result"})
 """Fields whose values are terms or codes, written as plain words."""
 
 
@@ -141,21 +141,37 @@ def _sync_folder(folder: Path) -> None:
 
 
 def apply_values(data: CommentedMap, values: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
-    """Change only what the form changed: a field equal as data keeps its text and comments."""
+    """Change only what the form changed: a field equal as data keeps its text and comments.
+
+    A dotted key (risk.suicide_screen.result) is set inside its parts, made when a value needs
+    them; a part left empty by the form is removed (an empty part would not load)."""
     for key, value in values.items():
-        head, _, tail = key.partition(".")
         if key not in data and key in defaults and defaults[key] == value:
             continue
-        if not tail:
-            _set(data, head, value, top=True)
-            continue
-        inner = data.get(head)
-        if not isinstance(inner, CommentedMap):
-            if _empty(value):
-                continue
-            inner = CommentedMap()
-            put_key(data, head, inner)
-        _set(inner, tail, value, top=False)
+        *parts, last = key.split(".")
+        chain = [data]
+        for part in parts:
+            inner = chain[-1].get(part)
+            if not isinstance(inner, CommentedMap):
+                if _empty(value):
+                    break
+                inner = CommentedMap()
+                if len(chain) > 1:
+                    inner.fa.set_flow_style()
+                _put(chain[-1], part, inner, top=len(chain) == 1)
+            chain.append(inner)
+        else:
+            _set(chain[-1], last, value, top=not parts)
+            for part, parent in zip(reversed(parts), reversed(chain[:-1]), strict=True):
+                if parent.get(part) == {}:
+                    del parent[part]
+
+
+def _put(data: CommentedMap, key: str, value: Any, *, top: bool) -> None:
+    if top:
+        put_key(data, key, value)
+    else:
+        data[key] = value
 
 
 def _empty(value: Any) -> bool:
@@ -176,11 +192,7 @@ def _set(data: CommentedMap, key: str, value: Any, *, top: bool) -> None:
     if key == "measures" and isinstance(data.get(key), CommentedMap):
         _set_measures(data[key], value)
         return
-    new = _as_yaml(key, value)
-    if top:
-        put_key(data, key, new)
-    else:
-        data[key] = new
+    _put(data, key, _as_yaml(key, value), top=top)
 
 
 def _same_text(old: Any, new: Any) -> bool:
@@ -189,30 +201,36 @@ def _same_text(old: Any, new: Any) -> bool:
 
 
 def _set_measures(old: CommentedMap, measures: Mapping[str, list[Any]]) -> None:
-    """Each measure's scores in place: an unchanged measure keeps its line and comment."""
+    """Each measure's scores in place: an unchanged measure keeps its line and comment, and what
+    the form does not show of a score (its items) stays with the score of the same day."""
     for measure in [m for m in old if m not in measures]:
         del old[measure]
     for measure, scores in measures.items():
-        if measure not in old or not same_data(old[measure], scores):
-            old[measure] = _as_yaml("measures", {measure: scores})[measure]
+        before = {str(e.get("date")): e for e in old.get(measure) or () if isinstance(e, Mapping)}
+        kept = [{**{k: v for k, v in before.get(str(e.get("date")), {}).items() if k not in e}, **e} for e in scores]
+        kept = [{k: e[k] for k in (*before.get(str(e.get("date")), {}), *e) if k in e} for e in kept]
+        if measure not in old or not same_data(old[measure], kept):
+            old[measure] = _as_yaml("scores", kept)
 
 
 def _as_yaml(key: str, value: Any) -> Any:
-    """Form data as the round-trip writer lays a profile out: terms as words, texts quoted, rows as flow maps."""
+    """Form data as the round-trip writer lays a profile out: terms as words, texts quoted, rows
+    as flow maps, each measure's scores on one line."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, str):
         if key in WORDS:
             return yaml_word(value)
         return LiteralScalarString(value + "\n") if "\n" in value else DoubleQuotedScalarString(value)
+    if key == "measures" and isinstance(value, Mapping):
+        return CommentedMap((measure, _as_yaml("scores", scores)) for measure, scores in value.items())
     if isinstance(value, Mapping):
-        mapping = CommentedMap((k, _as_yaml(key if key == "measures" else k, v)) for k, v in value.items())
-        if key != "measures":
-            mapping.fa.set_flow_style()
+        mapping = CommentedMap((k, _as_yaml(k, v)) for k, v in value.items())
+        mapping.fa.set_flow_style()
         return mapping
     if isinstance(value, list):
         seq = CommentedSeq(_as_yaml(key, v) for v in value)
-        if not any(isinstance(v, Mapping) for v in value) or key == "measures":
+        if key == "scores" or not any(isinstance(v, Mapping) for v in value):
             seq.fa.set_flow_style()
         return seq
     return value

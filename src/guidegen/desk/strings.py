@@ -58,6 +58,11 @@ UI: dict[str, tuple[str, str]] = {
     "rows_help": ("Leave a row empty to remove it.", "Deje una fila vacía para quitarla."),
     "one_per_line": ("One per line.", "Uno por línea."),
     "safety_plan": ("Safety plan", "Plan de seguridad"),
+    "risk": ("Clinical risk", "Riesgo clínico"),
+    "risk_help": (
+        "Puts the safety pages first in the guide and in Start here.",
+        "Pone primero las páginas de seguridad en la guía y en Empieza aquí.",
+    ),
     "safety_help": (
         "The six steps of the Stanley-Brown safety plan, in the person's own words.",
         "Los seis pasos del plan de seguridad de Stanley-Brown, con las palabras de la persona.",

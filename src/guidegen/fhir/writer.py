@@ -25,7 +25,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..errors import Problem
-from ..project.profiles import PROFILES_DIR, CareTeamMember, Goal, Profile, load_profile
+from ..project.profile_parts import CareTeamMember, Goal
+from ..project.profiles import PROFILES_DIR, Profile, load_profile
 from ..project.settings import Settings
 from ..project.vocabulary import Vocabulary
 from ..project.yamlfile import read_yaml

@@ -4,8 +4,9 @@ with the dates and labels the page templates show. Nothing here writes a file.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -15,11 +16,12 @@ from markupsafe import Markup
 from ..errors import InvalidInput
 from ..project.content import Module, modules_by_section, section_titles
 from ..project.profiles import Profile
-from ..project.rules import select_modules
+from ..project.rules import holds, select_modules
 from ..project.vocabulary import Vocabulary
 from ..text.markdown import render_markdown
 from ..text.personalise import personalise
 from .progress import Progress, progress_for
+from .tiers import Tier, in_reading_order, ranked, struggles_of, tier_of
 
 if TYPE_CHECKING:
     from ..project.load import Project  # a type only: the project loads before any guide is made
@@ -55,6 +57,17 @@ class GuideModule:
 
 
 @dataclass(frozen=True)
+class StartItem:
+    """One line of "Start here": a part of the guide, and why it matters for this person."""
+
+    target: str
+    """The id of the part it links to (m-<module id>, safety-plan)."""
+    title: str
+    why: str
+    """One line, in the person's language."""
+
+
+@dataclass(frozen=True)
 class GuideSection:
     """One section of a guide with its selected modules."""
 
@@ -84,6 +97,12 @@ class Guide:
     """Scores over time and reached goals ("My progress"); empty when there are none."""
     changes: tuple[ChangeLine, ...] = ()
     """What changed since this person's last guide ("What's new"); empty for a first guide."""
+    tiers: Mapping[str, Tier] = field(default_factory=dict)
+    """Each module's tier for this person (guide/tiers.py), by module id."""
+    start_here: tuple[StartItem, ...] = ()
+    """The pages most important for this person, most important first ("Start here")."""
+    crisis: tuple[int, ...] | None = None
+    """The crisis lines in settings that fit this person, by position (None: every line)."""
 
     @property
     def new_modules(self) -> frozenset[str]:
@@ -131,9 +150,12 @@ def make_guide(project: Project, person: Profile) -> Guide:
     strings = project.theme.strings[language]
     view = person.template_view()
     titles = section_titles(project.settings.sections, strings)
+    selected = select_modules(person, project.modules)
+    struggles = struggles_of(person, project.vocabulary)
+    tiers = {module.id: tier_of(module, person, struggles) for module in selected}
     sections = []
     try:
-        for section_id, modules in modules_by_section(select_modules(person, project.modules)).items():
+        for section_id, modules in modules_by_section(in_reading_order(selected, tiers)).items():
             rendered = tuple(render_module(module, language, view, strings, titles) for module in modules)
             sections.append(GuideSection(section_id, titles[section_id], rendered))
     except InvalidInput as error:
@@ -141,4 +163,68 @@ def make_guide(project: Project, person: Profile) -> Guide:
     made = guide_date([entry.date for entry in person.review.history])
     terms = term_labels(person, project.vocabulary, project.settings.default_language)
     progress = progress_for(person, project.vocabulary, language, project.settings.default_language, strings)
-    return Guide(person, language, made, tuple(sections), strings, terms, progress=progress)
+    shown = {module.id: module for section in sections for module in section.modules}
+    labels = functools.partial(term_label, project.vocabulary, language, project.settings.default_language)
+    start = start_here(person, ranked(selected, tiers), tiers, shown, labels, strings)
+    crisis = tuple(i for i, rule in enumerate(project.crisis_rules) if rule is None or holds(rule, person))
+    return Guide(
+        person,
+        language,
+        made,
+        tuple(sections),
+        strings,
+        terms,
+        progress=progress,
+        tiers=tiers,
+        start_here=start,
+        crisis=crisis,
+    )
+
+
+START_HERE = (3, 5)
+"""Fewest and most pages "Start here" lists."""
+PLAN_FIRST = frozenset({"suicide_risk", "firearm_access"})
+"""Risk terms that put "My safety plan" first in "Start here"."""
+
+
+def start_here(
+    person: Profile,
+    modules: Sequence[Module],
+    tiers: Mapping[str, Tier],
+    shown: Mapping[str, GuideModule],
+    labels: Callable[[str, str], str],
+    strings: Mapping[str, str],
+) -> tuple[StartItem, ...]:
+    """The three to five parts most important for this person: My safety plan first when they are at
+    risk, then their own pages by tier; pages for everyone only to make up three."""
+    items = []
+    if PLAN_FIRST & set(person.risk_terms()):
+        items.append(StartItem("safety-plan", strings["safety_plan"], strings["why_plan"]))
+    own = [m for m in modules if tiers[m.id].name != "everyone"]
+    for_all = [m for m in modules if tiers[m.id].name == "everyone"]
+    room = START_HERE[1] - len(items)
+    chosen = own[:room] + for_all[: max(0, START_HERE[0] - len(items) - len(own))]
+    for module in chosen:
+        why = why_line(tiers[module.id], labels, strings)
+        items.append(StartItem(f"m-{module.id}", shown[module.id].title, why))
+    return tuple(items)
+
+
+def why_line(tier: Tier, labels: Callable[[str, str], str], strings: Mapping[str, str]) -> str:
+    """Why a page matters for this person, in one line of their language."""
+    if tier.name == "safety" and any(key == "risk" for key, _ in tier.because):
+        return strings["why_risk"]
+    words = []
+    for key, term in tier.because:
+        label = labels(key, term)
+        if label not in words:
+            words.append(label)
+    return strings[f"why_{tier.name}"].format(terms=", ".join(words))
+
+
+def term_label(vocabulary: Vocabulary, language: str, fallback: str, key: str, term: str) -> str:
+    """A profile term (or a measure's name) in the reader's language."""
+    measure = vocabulary.measures.get(term) if key == "measures" else None
+    if measure is not None:
+        return measure.labels.get(language) or measure.labels.get(fallback) or term
+    return vocabulary.label(term, language, fallback)

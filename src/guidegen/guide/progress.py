@@ -21,7 +21,8 @@ from typing import Any
 from babel.dates import format_skeleton
 from markupsafe import Markup
 
-from ..project.profiles import Profile, Score
+from ..project.profile_parts import Score
+from ..project.profiles import Profile
 from ..project.vocabulary import Measure, Vocabulary
 
 INK = "#010203"

@@ -22,9 +22,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..guide.assemble import Guide, GuideModule
+from ..guide.tiers import Tier, ranked
 from ..project.content import Module
-from ..project.profiles import Profile
-from ..project.rules import AllOf, AnyOf, LatestBand, Match, Not, Rule, holds
 from ..project.settings import Settings
 from .heights import module_height
 from .metrics import PT, PrintMetrics, print_metrics, text_lines
@@ -41,32 +40,21 @@ FILL_LARGE_PRINT = 0.87
 """The same in large print: bigger blocks leave more of a page empty at breaks (1.11 times)."""
 
 
-def names_situation(rule: Rule, person: Profile) -> bool:
-    """Whether the rule picks this person for something about them (a term they have), not
-    only because it picks everyone or everyone but some."""
-    if isinstance(rule, Match):
-        value = getattr(person, rule.key)
-        values = value if isinstance(value, tuple) else (value,)
-        return any(v in rule.terms for v in values if v is not None)
-    if isinstance(rule, LatestBand):
-        return holds(rule, person)
-    if isinstance(rule, (AllOf, AnyOf)):
-        return any(names_situation(part, person) for part in rule.rules)
-    assert isinstance(rule, Not)
-    return False
+def rank_modules(guide: Guide, selected: Sequence[Module]) -> list[Module]:
+    """Selected modules, most relevant first: tier, then priority, then guide order (guide/tiers.py)."""
+    return ranked(selected, guide.tiers)
 
 
-def rank_modules(person: Profile, selected: Sequence[Module]) -> list[Module]:
-    """Selected modules, most relevant first: priority, then rules that name this person's
-    situation before modules for everyone, then guide order."""
-    position = {module.id: index for index, module in enumerate(selected)}
-    return sorted(selected, key=lambda m: (m.priority, not names_situation(m.rule, person), position[m.id]))
+def always_printed(module: Module, tier: Tier) -> bool:
+    """Priority 1 modules and the tier "safety for you" are on paper whatever the page budget."""
+    return module.priority == 1 or tier.always_printed
 
 
-def rank_reason(module: Module, person: Profile) -> str:
+def rank_reason(module: Module, tier: Tier) -> str:
     """Why a module ranks where it does, for `explain`."""
-    situation = "rule names their situation" if names_situation(module.rule, person) else "for everyone"
-    return f"priority {module.priority} ({PRIORITY_WORDS.get(module.priority, '?')}), {situation}"
+    words = PRIORITY_WORDS.get(module.priority, "?")
+    always = ", always printed" if always_printed(module, tier) else ""
+    return f"{tier.describe()}, priority {module.priority} ({words}){always}"
 
 
 # The parts always printed, and the page count they imply -------------------------------------------
@@ -163,7 +151,7 @@ def pages_needed(printed: Collection[str], candidates: Candidates, skeleton: Ske
     contents = skeleton.contents + sum(candidates.entries[m] for m in printed)
     contents += candidates.section_entry * len(by_section)
     pages = skeleton.before + _pages(contents, page)
-    pages += sum(_pages(height, page * candidates.fill) for height in by_section.values())
+    pages += _pages(sum(by_section.values()), page * candidates.fill) if by_section else 0  # sections flow on
     if skeleton.recto and pages % 2 == 1:
         pages += 1  # a blank left-hand page, so that the safety plan starts on a right-hand one
     pages += skeleton.after
@@ -214,7 +202,9 @@ def candidates_for(guide: Guide, ranked: Sequence[Module], m: PrintMetrics) -> C
     toc_line = m.toc * m.toc_leading * PT + 1.2
     return Candidates(
         ranked=tuple(module.id for module in ranked if module.id in rendered),
-        essential=frozenset(module.id for module in ranked if module.priority == 1 and module.id in rendered),
+        essential=frozenset(
+            module.id for module in ranked if module.id in rendered and always_printed(module, guide.tiers[module.id])
+        ),
         section={module_id: section for module_id, (section, _) in rendered.items()},
         heights={module_id: module_height(module, m) for module_id, (_, module) in rendered.items()},
         entries={
@@ -247,6 +237,6 @@ def budget_for(guide: Guide, modules: Sequence[Module], settings: Settings) -> B
     if guide.person.print == "full":
         return None
     shown = {module.id for section in guide.sections for module in section.modules}
-    ranked = rank_modules(guide.person, [module for module in modules if module.id in shown])
+    ranked = rank_modules(guide, [module for module in modules if module.id in shown])
     metrics = print_metrics(guide.person.format, settings.paper)
     return Budget(settings.print.pages, candidates_for(guide, ranked, metrics), metrics)

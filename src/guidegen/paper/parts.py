@@ -51,7 +51,9 @@ def estimate_parts(html: str, m: PrintMetrics) -> Parts:
     by_id = {node.attrs["id"]: node for node in _descendants(root) if "id" in node.attrs}
     crisis = next((n for n in _descendants(root) if "crisis-box-first" in n.classes), None)
     contents = (_crisis_box(crisis, m.width, m) + 8.0 if crisis else 0.0) + _toc(by_id.get("toc"), m)
-    front = tuple(_part_pages(by_id[key], m) for key in ("whats-new", "my-plan", "my-progress") if key in by_id)
+    # What's new, Start here, My plan and My progress flow on from one another: one flow of pages.
+    flow = [by_id[key] for key in ("whats-new", "start-here", "my-plan", "my-progress") if key in by_id]
+    front = (_part_pages(_Node("div", {}, [child for part in flow for child in part.children]), m),) if flow else ()
     back_page = next((n for n in _descendants(root) if "back-page" in n.classes), None)
     back = _part(back_page, m) if back_page is not None else 0.0
     more, items = 0.0, {}

@@ -1,8 +1,12 @@
 """The printed guide of one person: its print HTML at each fit level, laid out within its page
-budget, as PDF bytes. What publish/build.py calls for the paper stage."""
+budget, as PDF bytes. What publish/build.py calls for the paper stage.
+
+The budget counts reading, not sheets: a large-print or dyslexia-friendly guide holds the modules
+that the same person's standard guide holds within the budget, and takes the pages it needs."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from typing import Any
 
@@ -11,8 +15,8 @@ from ..project.load import Project
 from ..project.settings import Settings
 from ..project.theme import TEMPLATES_DIR
 from ..web.pages import render_print
-from .choose import budget_for, printed_guide
-from .fit import write_pdf
+from .choose import Budget, budget_for, printed_guide
+from .fit import LaidOut, lay_out_guide, pdf_bytes
 from .layout import PrintHTML
 
 
@@ -27,9 +31,34 @@ def print_source(guide: Guide, settings: Settings, env: Any) -> PrintHTML:
     return print_html
 
 
+READING_FORMATS = frozenset({"large_print", "dyslexia_friendly"})
+"""Formats that change how much a page holds: their guides hold the topics of the standard one."""
+
+
 def print_guide(project: Project, guide: Guide) -> bytes:
-    """The person's printed guide as PDF bytes: within the page budget (the chooser picks the
-    modules that fit, the layout lays them out, see fit.py), or every module with `print: full`."""
-    source = print_source(guide, project.settings, project.pages)
-    budget = budget_for(guide, project.modules, project.settings)
-    return write_pdf(source, project.theme, project.root / TEMPLATES_DIR, budget)
+    """The person's printed guide as PDF bytes (see `lay_out_printed`)."""
+    return pdf_bytes(lay_out_printed(project, guide)[0])
+
+
+def lay_out_printed(project: Project, guide: Guide) -> tuple[LaidOut, Budget | None]:
+    """The person's printed guide laid out: within the page budget (the chooser picks the modules
+    that fit, the layout lays them out, see fit.py), or every module with `print: full`; and the
+    budget it was chosen by. In a reading format, the modules are chosen on the standard guide."""
+    settings, templates = project.settings, project.root / TEMPLATES_DIR
+    budget = budget_for(guide, project.modules, settings)
+    reading = [f for f in guide.person.format if f in READING_FORMATS]
+    if budget is None or not reading:
+        return lay_out_guide(print_source(guide, settings, project.pages), project.theme, templates, budget), budget
+    standard_person = guide.person.model_copy(
+        update={"format": tuple(f for f in guide.person.format if f not in reading)}
+    )
+    standard = dataclasses.replace(guide, person=standard_person)
+    standard_budget = budget_for(standard, project.modules, settings)
+    chosen = lay_out_guide(print_source(standard, settings, project.pages), project.theme, templates, standard_budget)
+    source = print_source(guide, settings, project.pages)
+
+    def same_topics(fit: int, *, safety_plan_only: bool = False, printed: Collection[str] | None = None) -> str:
+        return source(fit, safety_plan_only=safety_plan_only, printed=chosen.printed)
+
+    laid_out = lay_out_guide(same_topics, project.theme, templates, None)
+    return dataclasses.replace(laid_out, printed=chosen.printed), standard_budget

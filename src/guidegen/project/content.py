@@ -7,21 +7,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from babel.dates import format_date
 from babel.lists import format_list
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
+from pydantic import Field
 
 from ..errors import InvalidInput, Problem, Problems, display_path
 from ..text.personalise import compile_template, make_environment, personalise, static_problems
 from .profiles import Profile
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
-from .schema import Day, Frozen, Text, Whole, validate
+from .schema import Day, Frozen, Text, Whole, unknown, validate
 from .settings import Settings
 from .userfiles import read_text
-from .vocabulary import Vocabulary
+from .vocabulary import HELPS_WITH, Vocabulary
 from .yamlfile import parse_yaml
 
 CONTENT_DIR = "content"
@@ -35,8 +36,14 @@ class FrontMatter(Frozen):
     summary: Text
     order: Whole = 100
     when: dict[str, Any] | None = None
+    relevant_when: dict[str, Any] | None = None
+    """A rule that, when it holds, makes a module everyone gets rank as this person's own (the
+    safety plan for a person at risk); it never decides who gets the module."""
     priority: Literal[1, 2, 3] = 2
     """What goes on paper first: 1 essential, 2 default, 3 extra (see "The printed guide")."""
+    helps_with: tuple[Annotated[str, Field(strict=True)], ...] = ()
+    """What a coping module answers (vocabulary: helps_with): it is a skill for a person whose
+    triggers or warning signs name one of these."""
     reviewed: Day | None = None
     reviewed_by: Text | None = None
     """Who did the clinical review (a person or a team), beside when."""
@@ -67,8 +74,12 @@ class Module:
     section: str
     order: int
     rule: Rule
+    relevant: Rule | None
+    """`relevant_when`: ranks the module as the person's own when it holds (guide/tiers.py)."""
     priority: int
-    """1 essential, 2 default, 3 extra: what goes on paper first (see paper.py)."""
+    """1 essential, 2 default, 3 extra: what goes on paper first (see paper/choose.py)."""
+    helps_with: tuple[str, ...]
+    """What the module answers (vocabulary: helps_with), for the tier "skills for you"."""
     reviewed: date | None
     reviewed_by: str | None
     """Who did the last clinical review."""
@@ -110,7 +121,7 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
 
 def load_module_text(
     path: Path, root: Path, language: str, settings: Settings, vocabulary: Vocabulary, env: Any
-) -> tuple[ModuleText, Rule]:
+) -> tuple[ModuleText, Rule, Rule | None]:
     """Read one module file: front matter validated, rule parsed, body compiled and tried once."""
     where = display_path(path, root)
     raw, problem = read_text(path, root)
@@ -127,11 +138,17 @@ def load_module_text(
     if front is None:
         raise InvalidInput(found)
     problems = Problems()
-    rule = EVERYONE
+    rule, relevant = EVERYONE, None
+    rule_source = RuleSource(where, document.line, vocabulary, settings.languages, problems)
     if front.when is not None:
-        rule = parse_rule(
-            front.when, ("when",), RuleSource(where, document.line, vocabulary, settings.languages, problems)
-        )
+        rule = parse_rule(front.when, ("when",), rule_source)
+    if front.relevant_when is not None:
+        relevant = parse_rule(front.relevant_when, ("relevant_when",), rule_source)
+    allowed = vocabulary.terms(HELPS_WITH)
+    for index, term in enumerate(front.helps_with):
+        if term not in allowed:
+            message = f"helps_with: {unknown('term', term, allowed)} (expected one of: {', '.join(allowed) or 'none declared in the vocabulary'})"
+            problems.add(where, document.line(("helps_with", index)), message)
     source = "\n" * (body_line - 1) + body
     try:
         template = compile_template(env, source, where)
@@ -143,7 +160,7 @@ def load_module_text(
     problems.raise_errors()
     trial_sections = {section: section for section in settings.sections}
     personalise(template, source, where, TRIAL_PERSON.template_view(), trial_sections)  # runtime errors surface now
-    return ModuleText(language, path, where, front.title, front.summary, source, template, front), rule
+    return ModuleText(language, path, where, front.title, front.summary, source, template, front), rule, relevant
 
 
 TRIAL_PERSON = Profile(id="trial", name="Sam")
@@ -255,7 +272,7 @@ def _load_section(
     problems: Problems,
 ) -> list[Module]:
     """The modules of one section folder, each with its translations."""
-    originals: dict[str, tuple[ModuleText, Rule]] = {}
+    originals: dict[str, tuple[ModuleText, Rule, Rule | None]] = {}
     translations: dict[str, dict[str, ModuleText]] = {}
     for path in sorted(folder.glob("*.md")):
         where = display_path(path, root)
@@ -264,7 +281,7 @@ def _load_section(
             continue
         module_id, language = named
         try:
-            text, rule = load_module_text(path, root, language, settings, vocabulary, env)
+            text, rule, relevant = load_module_text(path, root, language, settings, vocabulary, env)
         except InvalidInput as error:
             problems.extend(error.problems)
             continue
@@ -278,7 +295,7 @@ def _load_section(
             )
         else:
             seen[module_id] = where
-            originals[module_id] = (text, rule)
+            originals[module_id] = (text, rule, relevant)
     for module_id, by_language in translations.items():
         if module_id not in originals and not (folder / f"{module_id}.md").is_file():
             for text in by_language.values():
@@ -289,14 +306,16 @@ def _load_section(
             section=section,
             order=text.front_matter.order,
             rule=rule,
+            relevant=relevant,
             priority=text.front_matter.priority,
+            helps_with=text.front_matter.helps_with,
             reviewed=text.front_matter.reviewed,
             reviewed_by=text.front_matter.reviewed_by,
             sources=text.front_matter.sources,
             texts={settings.default_language: text, **translations.get(module_id, {})},
             default_language=settings.default_language,
         )
-        for module_id, (text, rule) in originals.items()
+        for module_id, (text, rule, relevant) in originals.items()
     ]
 
 

@@ -17,9 +17,11 @@ from ..text.markdown import lint_markdown
 from .content import Module, load_modules
 from .digests import digest, shared_digest
 from .profiles import LoadedProfile, load_profiles
-from .settings import Settings, load_settings
+from .rules import Rule, RuleSource, parse_rule
+from .settings import SETTINGS_FILE, Settings, load_settings
 from .theme import Theme, load_theme
 from .vocabulary import Vocabulary, load_vocabulary
+from .yamlfile import read_yaml
 
 T = TypeVar("T")
 ThemeCheck = Callable[[Theme, Settings, Path], list[Problem]]
@@ -42,6 +44,8 @@ class Project:
     """Page templates, compiled once, with their filters."""
     shared: str
     """Hash of settings, vocabulary, theme and guidegen's version."""
+    crisis_rules: tuple[Rule | None, ...]
+    """The `when:` rule of each crisis line in settings (None: for everyone)."""
     module_hashes: Mapping[str, tuple[str, Mapping[str, str]]]
     """Module id -> (hash of its place: section, order and priority; hash of each language's text).
 
@@ -74,7 +78,24 @@ def load_project(root: Path, check_theme: ThemeCheck | None = None) -> Project:
         for m in modules
     }
     shared = shared_digest(root, theme.dirs)
-    return Project(root, settings, vocabulary, tuple(modules), theme, theme.page_environment(), shared, hashes)
+    crisis = crisis_rules(root, settings, vocabulary)
+    return Project(root, settings, vocabulary, tuple(modules), theme, theme.page_environment(), shared, crisis, hashes)
+
+
+def crisis_rules(root: Path, settings: Settings, vocabulary: Vocabulary) -> tuple[Rule | None, ...]:
+    """Each crisis line's rule, parsed against the vocabulary; a mistake names guidegen.yaml's line."""
+    if not any(line.when for line in settings.crisis):
+        return tuple(None for _ in settings.crisis)
+    document, found = read_yaml(root / SETTINGS_FILE, root)
+    problems = Problems(found)
+    line_of = document.line if document is not None else (lambda _key: None)
+    source = RuleSource(SETTINGS_FILE, line_of, vocabulary, settings.languages, problems)
+    rules = tuple(
+        None if line.when is None else parse_rule(line.when, ("crisis", index, "when"), source)
+        for index, line in enumerate(settings.crisis)
+    )
+    problems.raise_errors()
+    return rules
 
 
 def _collect(problems: Problems, load: Callable[[], T]) -> T | None:

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from ..errors import Problem, UsageError, display_path
-from .schema import Day, Flag, Frozen, Text, Whole, validate
+from .profile_parts import SUICIDE_ITEMS, CareTeamMember, Goal, Review, Risk, SafetyPlan, Score, Supporter, Term
+from .schema import Flag, Frozen, Text, validate
 from .settings import Settings
 from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .yamlfile import YamlDocument, read_yaml
@@ -29,100 +30,6 @@ def id_problem(value: str) -> str | None:
     if value in RESERVED_IDS:
         return f"this id is reserved for guidegen's own files ({', '.join(sorted(RESERVED_IDS))}): choose another"
     return None
-
-
-Term = Annotated[str, Field(strict=True)]
-
-
-class Goal(Frozen):
-    """Something the person wants to reach, optionally by a date."""
-
-    text: Text
-    """The goal in the person's words."""
-    by: Day | None = None
-    """When they hope to reach it."""
-    done: Day | None = None
-    """When they reached it (shown under "My progress")."""
-
-
-class Supporter(Frozen):
-    """Someone in the person's life who supports their recovery."""
-
-    name: Text
-    """What the person calls them."""
-    relation: Text | None = None
-    """Sister, friend, sponsor ..."""
-    phone: Text | None = None
-    """A number to call."""
-
-
-class CareTeamMember(Frozen):
-    """A professional on the person's care team."""
-
-    name: Text
-    """Their name."""
-    role: Text | None = None
-    """Counselor, prescriber, case manager ..."""
-    phone: Text | None = None
-    """A number to call."""
-
-
-class SafetyContact(Frozen):
-    """A person or service in the safety plan, with a number to call."""
-
-    name: Text
-    """Who (or which service)."""
-    phone: Text | None = None
-    """The number to call."""
-
-
-SafetyItem = Text | SafetyContact
-
-
-class SafetyPlan(Frozen):
-    """A Stanley-Brown safety plan in the person's own words."""
-
-    warning_signs: tuple[Text, ...] = ()
-    """Step 1: signs that a crisis may be coming."""
-    coping: tuple[Text, ...] = ()
-    """Step 2: things I can do on my own to take my mind off problems."""
-    distractions: tuple[SafetyItem, ...] = ()
-    """Step 3: people and places that take my mind off things."""
-    help: tuple[SafetyItem, ...] = ()
-    """Step 4: people I can ask for help."""
-    professionals: tuple[SafetyItem, ...] = ()
-    """Step 5: clinicians, crisis lines, the nearest emergency department."""
-    safe_environment: tuple[Text, ...] = ()
-    """Step 6: making my surroundings safer."""
-    reason_for_living: Text | None = None
-    """The one thing most important to me and worth living for."""
-
-
-class ReviewEntry(Frozen):
-    """One past review of the plan."""
-
-    date: Day
-    """When it happened."""
-    note: Text | None = None
-    """What changed."""
-
-
-class Score(Frozen):
-    """One score on a measure, on the day it was taken."""
-
-    date: Day
-    """When the check was done."""
-    score: Whole
-    """The total score, within the measure's range."""
-
-
-class Review(Frozen):
-    """When the plan was and will next be re-evaluated."""
-
-    next: Day | None = None
-    """The next review date, shown on the cover."""
-    history: tuple[ReviewEntry, ...] = ()
-    """Past reviews, oldest first."""
 
 
 class Profile(Frozen):
@@ -162,6 +69,12 @@ class Profile(Frozen):
     """Groups with pages written for them: young person, older adult ... (vocabulary: population)."""
     transitions: tuple[Term, ...] = ()
     """A move out of jail, hospital or residential care now or soon (vocabulary: transitions)."""
+    routes: tuple[Term, ...] = ()
+    """How the person takes substances: injecting, smoking ... (vocabulary: routes)."""
+    risk: Risk | None = None
+    """Clinical risk: suicide screen, past attempt, firearm access, recent overdose."""
+    formal: Flag = False
+    """Spanish: speak to the person as usted instead of tú."""
     goals: tuple[Goal, ...] = ()
     reasons: tuple[Text, ...] = ()
     triggers: tuple[Text, ...] = ()
@@ -186,9 +99,32 @@ class Profile(Frozen):
             raise ValueError(problem)
         return value
 
+    def risk_terms(self) -> tuple[str, ...]:
+        """The risk rule terms that hold for this person (vocabulary: risk)."""
+        risk = self.risk or Risk()
+        thoughts = any(_latest_item(self.measures.get(m, ()), item) >= 1 for m, item in SUICIDE_ITEMS.items())
+        screen = risk.suicide_screen is not None and risk.suicide_screen.result == "positive"
+        held = {
+            "suicide_risk": screen or risk.past_attempt or thoughts,
+            "suicide_screen_positive": screen,
+            "suicidal_thoughts": thoughts,
+            "past_attempt": risk.past_attempt,
+            "firearm_access": risk.firearm_access,
+            "recent_overdose": risk.recent_overdose is not None,
+        }
+        return tuple(term for term, holds in held.items() if holds)
+
     def template_view(self) -> dict[str, Any]:
         """The profile as plain data for module templates (`person`); absent fields are empty."""
         return self.model_dump(mode="python")
+
+
+def _latest_item(scores: Sequence[Score], item: int) -> int:
+    """The latest score's item score (0 when it has none)."""
+    if not scores:
+        return 0
+    latest = max(scores, key=lambda s: s.date)
+    return (latest.items or {}).get(item, 0)
 
 
 @dataclass(frozen=True)

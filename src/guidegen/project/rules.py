@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 from ..errors import Problems
 from .profiles import Profile
 from .schema import unknown
-from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, Vocabulary
+from .vocabulary import BORROWED_FIELDS, HELPS_WITH, LIST_FIELDS, RISK, Vocabulary
 
 RULE_KEYWORDS = ("not", "any", "all")
 
@@ -65,7 +65,8 @@ def rule_keys(vocabulary: Vocabulary) -> tuple[str, ...]:
     """Keys a rule may test: the vocabulary's fields, fields that borrow their terms, trauma_informed and language."""
     borrowed = (field for field, source in BORROWED_FIELDS.items() if source in vocabulary.fields)
     measures = ("measures",) if vocabulary.measures else ()
-    return (*vocabulary.fields, *borrowed, "trauma_informed", "language", *measures)
+    fields = (field for field in vocabulary.fields if field != HELPS_WITH)
+    return (*fields, *borrowed, "trauma_informed", "language", *measures)
 
 
 LineOf = Callable[[tuple[str | int, ...]], int | None]
@@ -170,6 +171,8 @@ def latest_score(profile: Profile, measure: str) -> int | None:
 
 
 def _values(profile: Profile, key: str) -> tuple[str | bool, ...]:
+    if key == RISK:
+        return profile.risk_terms()
     value = getattr(profile, key)
     if key in LIST_FIELDS or key in BORROWED_FIELDS:
         return tuple(value)

@@ -8,7 +8,7 @@ resolves them before a page is rendered, so templates only ever see plain string
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
@@ -76,6 +76,9 @@ class CrisisLine(Frozen):
     """A number that takes text messages, when different from `phone`."""
     note: Localized | None = None
     """A short note under the line, e.g. when it is open or how to reach a counselor in a language."""
+    when: dict[str, Any] | None = None
+    """Who the line is for, in the modules' rule language (e.g. `{population: [veteran]}`); without
+    it, everyone. Checked against the vocabulary when the project loads."""
 
 
 class CheckSettings(Frozen):

@@ -27,12 +27,22 @@ LIST_FIELDS = (
     "strengths",
     "population",
     "transitions",
+    "routes",
 )
 """Profile fields that hold a list of terms (needs and strengths: the social situation and recovery capital;
-population: groups a page may be written for; transitions: leaving jail, hospital or residential care)."""
+population: groups a page may be written for; transitions: leaving jail, hospital or residential care;
+routes: how a substance is taken — injecting, smoking ...)."""
 SINGLE_FIELDS = ("stage", "support_style")
 """Profile fields that hold one term."""
 TERM_FIELDS = LIST_FIELDS + SINGLE_FIELDS
+RISK = "risk"
+"""Rule key for clinical risk. Its terms are worked out from the profile's `risk:` block and the
+PHQ-9's item 9 (profiles.RISK_TERMS); the vocabulary gives them labels."""
+HELPS_WITH = "helps_with"
+"""What coping modules answer (cravings, stress, sleep ...): a module's `helps_with:` names these
+terms, and a term's `words:` find it in a person's triggers and warning signs."""
+VOCABULARY_FIELDS = (*TERM_FIELDS, RISK, HELPS_WITH)
+"""Every field the vocabulary file may declare besides `measures`."""
 BORROWED_FIELDS = {"prescribed": "substances"}
 """Profile list fields that take another field's terms: `prescribed` lists the substances a person
 takes only as prescribed, as directed (so rules can tell that from other use)."""
@@ -93,6 +103,8 @@ class Vocabulary:
     """Line of each field and term in the file."""
     measures: Mapping[str, Measure] = dataclasses.field(default_factory=dict)
     """Instruments whose scores profiles may record, by id."""
+    words: Mapping[str, Mapping[str, tuple[str, ...]]] = dataclasses.field(default_factory=dict)
+    """helps_with term -> language -> words that find it in a person's triggers and warning signs."""
     codes: Mapping[tuple[str, str], tuple[str, ...]] = dataclasses.field(default_factory=dict)
     """(field, term) -> codes from the record system, e.g. ("substances", "opioids") -> ("ICD-10-CM:F11.*",)."""
 
@@ -129,25 +141,26 @@ def load_vocabulary(root: Path, settings: Settings) -> Vocabulary:
     codes: dict[tuple[str, str], tuple[str, ...]] = {}
     seen: dict[str, str] = {}
     measures: dict[str, Measure] = {}
+    words: dict[str, dict[str, tuple[str, ...]]] = {}
     for field, terms in document.data.items():
         line = document.line((field,))
         if field == MEASURES:
             measures = _load_measures(terms, document, where, settings, problems)
-        elif field not in TERM_FIELDS:
-            expected = ", ".join(TERM_FIELDS)
+        elif field not in VOCABULARY_FIELDS:
+            expected = ", ".join(VOCABULARY_FIELDS)
             problems.add(
                 where,
                 line,
-                f"{unknown('field', field, TERM_FIELDS)}: a profile field that takes terms is one of: {expected}",
+                f"{unknown('field', field, VOCABULARY_FIELDS)}: a field that takes terms is one of: {expected}",
             )
         elif not isinstance(terms, dict) or not terms:
             problems.add(where, line, f"{field}: expected a mapping of terms to labels")
         else:
-            fields[field] = _read_terms(field, terms, document, where, settings, seen, codes, problems)
+            fields[field] = _read_terms(field, terms, document, where, settings, seen, codes, words, problems)
     problems.raise_errors()
     lines = {tuple(str(k) for k in key): line for key, line in document.lines.items()}
     codes.update({(MEASURES, m.id): m.codes for m in measures.values() if m.codes})
-    return Vocabulary(fields=fields, path=where, lines=lines, measures=measures, codes=codes)
+    return Vocabulary(fields=fields, path=where, lines=lines, measures=measures, codes=codes, words=words)
 
 
 def _read_terms(
@@ -158,12 +171,32 @@ def _read_terms(
     settings: Settings,
     seen: dict[str, str],
     codes: dict[tuple[str, str], tuple[str, ...]],
+    words: dict[str, dict[str, tuple[str, ...]]],
     problems: Problems,
 ) -> dict[str, dict[str, str]]:
-    """The terms of one field with their labels (and record-system codes); terms are unique across fields."""
+    """The terms of one field with their labels (and record-system codes, or for helps_with the
+    words that find a term in a person's triggers); terms are unique across fields."""
     result: dict[str, dict[str, str]] = {}
     for term, labels in terms.items():
         line = document.line((field, term))
+        if field == HELPS_WITH and isinstance(labels, dict) and "words" in labels:
+            labels = dict(labels)
+            found = _read_words(labels.pop("words"), settings)
+            if found is None:
+                problems.add(
+                    where,
+                    document.line((field, term, "words")),
+                    f"{field}.{term}.words: expected lists of words per language, like {{en: [sleep, tired]}}",
+                )
+            else:
+                words[term] = found
+        if field == RISK and term not in RISK_TERMS:
+            problems.add(
+                where,
+                line,
+                f"{field}: {unknown('term', term, RISK_TERMS)} (guidegen works out these terms: {', '.join(RISK_TERMS)})",
+            )
+            continue
         if isinstance(labels, dict) and "codes" in labels:
             labels = dict(labels)
             term_codes, code_problems = parse_codes(labels.pop("codes"), document, where, (field, term, "codes"))
@@ -188,6 +221,28 @@ def _read_terms(
                 )
             result[term] = {lang: label.strip() for lang, label in labels.items()}
     return result
+
+
+RISK_TERMS = (
+    "suicide_risk",
+    "suicide_screen_positive",
+    "suicidal_thoughts",
+    "past_attempt",
+    "firearm_access",
+    "recent_overdose",
+)
+"""The risk terms worked out from a profile (profiles.Profile.risk_terms)."""
+
+
+def _read_words(value: object, settings: Settings) -> dict[str, tuple[str, ...]] | None:
+    if not isinstance(value, dict) or not all(
+        isinstance(lang, str) and isinstance(items, list) and all(isinstance(w, str) and w.strip() for w in items)
+        for lang, items in value.items()
+    ):
+        return None
+    return {
+        lang: tuple(w.strip().lower() for w in items) for lang, items in value.items() if lang in settings.languages
+    }
 
 
 def _load_measures(

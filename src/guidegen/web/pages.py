@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jinja2
 
-from ..guide.assemble import Guide
+from ..guide.assemble import ChangeLine, Guide, GuideModule
 from ..project.settings import Settings
 
 WEB_TEMPLATE = "guide.html"
@@ -20,12 +20,21 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
     return {
         "guide": guide,
         "person": guide.person,
-        "settings": settings.in_language(guide.language),
+        "settings": for_person(settings, guide),
         "t": guide.strings,
         "lang": guide.language,
         "format_classes": " ".join(f"format-{f.replace('_', '-')}" for f in guide.person.format),
         "target": target,
     }
+
+
+def for_person(settings: Settings, guide: Guide) -> Settings:
+    """Settings in the guide's language, with the crisis lines that fit this person (every line
+    for everyone, and the lines whose `when:` holds for them)."""
+    view = settings.in_language(guide.language)
+    if guide.crisis is None:
+        return view
+    return view.model_copy(update={"crisis": tuple(view.crisis[i] for i in guide.crisis)})
 
 
 def render_web(guide: Guide, settings: Settings, env: jinja2.Environment) -> str:
@@ -42,7 +51,10 @@ def render_sealed(
     but for the sealed text."""
     language = settings.default_language
     others = [{"lang": lang, "note": strings[lang]["sealed_note"]} for lang in settings.languages[1:]]
-    context = {"settings": settings.in_language(language), "t": strings[language], "lang": language, "others": others}
+    view = settings.in_language(language)
+    # Only the lines for everyone: a line for some people (veterans ...) in the clear would tell who this is.
+    view = view.model_copy(update={"crisis": tuple(line for line in view.crisis if line.when is None)})
+    context = {"settings": view, "t": strings[language], "lang": language, "others": others}
     return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
 
 
@@ -85,4 +97,19 @@ def render_print(
         "left_out": (),
         **(extra or {}),
     }
+    context["changes"], context["more_changes"] = paper_changes(guide, context["left_out"])
     return str(env.get_template(PRINT_TEMPLATE).render(context))
+
+
+WHATS_NEW_LINES = {"standard": 5, "large_print": 3}
+"""Most lines of "What's new" on paper: it takes at most a third of a page."""
+
+
+def paper_changes(guide: Guide, left_out: Sequence[GuideModule]) -> tuple[tuple[ChangeLine, ...], int]:
+    """What's new as the printed guide says it: only changes about what is on paper, at most a
+    third of a page; the number of the other changes ("3 more changes in your web guide")."""
+    web_only = {module.id for module in left_out}
+    on_paper = [c for c in guide.changes if not (c.module and c.module in web_only)]
+    most = WHATS_NEW_LINES["large_print" if "large_print" in guide.person.format else "standard"]
+    shown = tuple(on_paper[:most])
+    return shown, len(guide.changes) - len(shown)
