@@ -8,9 +8,7 @@ nothing is written; Print opens that person's PDF; the link handed over opens th
 desk refuses requests without its token, with another Host, or a form without its CSRF token;
 the audit log has every action and no value; axe finds nothing on any page, in both languages.
 
-After an intended change to the look: GUIDEGEN_REGENERATE=1 .venv/bin/python -m pytest
-tests/test_desk.py -k screenshots rewrites docs/images/desk-people.png, desk-form.png and
-desk-preview.png.
+The pictures in docs/desk.md are made by docs/images/make_desk_images.py.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from pypdf import PdfReader
 
 from conftest import REPO, copy_project
 from fhir_records import ICD, condition, patient, write_bundle
-from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, DOCS_IMAGES, axe_violations
+from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -376,17 +374,3 @@ def test_the_audit_log_has_every_action_and_no_value(desk: RunningDesk) -> None:
     text = "\n".join(lines)
     for value in (*NAMES, "555-01", "Paydays", "Walk every morning"):
         assert value not in text
-
-
-@pytest.mark.skipif(not os.environ.get("GUIDEGEN_REGENERATE"), reason="GUIDEGEN_REGENERATE=1 makes the screenshots")
-def test_screenshots(desk: RunningDesk, page: Any) -> None:
-    page.set_viewport_size({"width": 1280, "height": 860})
-    page.goto(desk.origin + "/")
-    page.get_by_label("Desk language").select_option(label="English")
-    page.get_by_role("button", name="Change").click()
-    page.screenshot(path=str(DOCS_IMAGES / "desk-people.png"))
-    page.goto(desk.origin + "/people/r-0142")
-    page.screenshot(path=str(DOCS_IMAGES / "desk-form.png"), full_page=False)
-    page.goto(desk.origin + "/people/r-0142/preview")
-    page.frame_locator("iframe").locator("body").wait_for()
-    page.screenshot(path=str(DOCS_IMAGES / "desk-preview.png"))
