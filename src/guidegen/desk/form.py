@@ -169,7 +169,10 @@ def _list_field(key: str, item: Any, label: str, help_text: str, language: str) 
         return FormField(key, "lines", label, help_text + " " + ui(language)["one_per_line"])
     words = ui(language)
     if isinstance(item, tuple):  # text or a contact: a name and an optional phone
-        contact = (Column("name", "text", words["who_or_what"], ""), Column("phone", "text", words["phone"], ""))
+        contact = (
+            Column("name", "text", words["who_or_what"], words["who_or_what_help"]),
+            Column("phone", "text", words["phone"], words["phone_help"]),
+        )
         return FormField(key, "contacts", label, help_text, columns=contact)
     if not (isinstance(item, type) and issubclass(item, BaseModel)):
         return None

@@ -70,6 +70,8 @@ UI: dict[str, tuple[str, str]] = {
     "step": ("Step {n}", "Paso {n}"),
     "who_or_what": ("Who or what", "Quién o qué"),
     "phone": ("Phone", "Teléfono"),
+    "who_or_what_help": ("A person, a place or a service.", "Una persona, un lugar o un servicio."),
+    "phone_help": ("A number to call, when there is one.", "Un número para llamar, si lo hay."),
     "none": ("(none)", "(ninguno)"),
     "kept_note": (
         "Fields this form does not show (review history, comments) are kept as they are in the file.",
