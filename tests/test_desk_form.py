@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.datastructures import FormData, UploadFile
 
 from conftest import REPO, copy_project
@@ -22,6 +24,7 @@ from guidegen.desk.audit import audit
 from guidegen.desk.form import PersonForm, form_values, not_shown, person_form, place_problem, read_submitted
 from guidegen.desk.save import field_defaults, file_version, profile_text, save_profile
 from guidegen.desk.server import NoValues
+from guidegen.project.profiles import load_profile
 from guidegen.project.settings import load_settings
 from guidegen.project.vocabulary import load_vocabulary
 from guidegen.project.yamlfile import read_yaml
@@ -172,3 +175,73 @@ def test_what_the_form_does_not_show_of_a_score_stays_and_a_cleared_part_is_remo
     assert changed is not None and "{date: 2026-12-01, score: 13, items: {9: 1}}" in changed
     cleared = profile_text(text, "r-0533", {"risk.suicide_screen.result": None, "risk.suicide_screen.date": None})
     assert cleared is not None and "risk: {past_attempt: true}" in cleared
+
+
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    typed=st.dictionaries(
+        st.sampled_from(
+            [
+                "name",
+                "pronouns",
+                "goals-0-text",
+                "goals-0-by",
+                "measures-0-measure",
+                "measures-0-date",
+                "measures-0-score",
+                "review-next",
+                "safety_plan-help-0-phone",
+                "reasons",
+                "message",
+                "stage",
+                "substances",
+            ]
+        ),
+        TEXT,
+        max_size=6,
+    )
+)
+def test_whatever_is_typed_a_save_writes_a_valid_profile_or_nothing(tmp_path: Path, typed: dict[str, str]) -> None:
+    root = tmp_path / "project"
+    if not root.exists():
+        copy_project(root, profiles=("r-0142",))
+    settings_ = load_settings(root)
+    vocabulary = load_vocabulary(root, settings_)
+    form = person_form(settings_, vocabulary, "en")
+    path = root / "profiles" / "r-0142.yaml"
+    document, _ = read_yaml(path, root)
+    assert document is not None
+    posted = {**dict(as_posted(form, form_values(form, document.data)).multi_items()), **typed}
+    submitted = read_submitted(form, FormData(list(posted.items())))
+    before = path.read_bytes()
+    saved = save_profile(root, "r-0142", submitted.values, file_version(path), settings_, vocabulary)
+    if saved.status == "saved":
+        loaded, problems = load_profile(path, root, settings_, vocabulary)
+        assert loaded is not None, problems
+    else:
+        assert saved.status in ("invalid", "unchanged")
+        assert path.read_bytes() == before
+        for problem in saved.problems:
+            for value in typed.values():
+                if len(value) > 3 and not value.isascii():  # not a word the message itself could hold
+                    assert value not in problem.message
+
+
+def test_a_failed_rename_leaves_the_profile_and_no_staged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_project(tmp_path / "project", profiles=("r-0142",))
+    settings_ = load_settings(root)
+    vocabulary = load_vocabulary(root, settings_)
+    path = root / "profiles" / "r-0142.yaml"
+    before = path.read_bytes()
+
+    def fail(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("guidegen.desk.save.os.replace", fail)
+    with pytest.raises(OSError):
+        save_profile(root, "r-0142", {"pronouns": "they/them"}, file_version(path), settings_, vocabulary)
+    assert path.read_bytes() == before
+    assert not list((root / ".guidegen" / "desk").iterdir())
