@@ -300,16 +300,11 @@ def link(profile_id: str, rotate: bool, project: Path) -> None:
     """Print PROFILE_ID's private link to their web guide (what their QR code holds)."""
     from .project.profiles import find_profile
     from .project.settings import load_settings
-    from .publish.state import ProjectState
-    from .web.pages import guide_link
+    from .publish.state import person_link
 
     find_profile(project, profile_id)
     settings = load_settings(project)
-    state = ProjectState(project)
-    with state.locked():
-        made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
-    private = settings.web.access == "private"
-    click.echo(guide_link(settings, made.slug, made.key if private else None))
+    click.echo(person_link(project, settings, profile_id, rotate=rotate))
     if not settings.base_url:
         click.echo(f"(a path inside {settings.output}/: set base_url in guidegen.yaml for a web address)", err=True)
     if rotate:

@@ -24,8 +24,7 @@ from ..project.profiles import load_profile
 from ..project.settings import load_settings
 from ..publish.build import build
 from ..publish.explain import paper_choice
-from ..publish.state import STATE_DIR, ProjectState
-from ..web.pages import guide_link
+from ..publish.state import STATE_DIR, ProjectState, person_link
 from ..web.themecheck import load_checked_project
 from .audit import audit
 from .pages import desk_of, person_file, render
@@ -121,11 +120,7 @@ def person_pdf(request: Request) -> Response:
 def _handover(request: Request, *, rotate: bool) -> Response:
     desk = desk_of(request)
     profile_id, _ = person_file(request)
-    settings = load_settings(desk.root)
-    state = ProjectState(desk.root)
-    with state.locked():
-        made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
-    link = guide_link(settings, made.slug, made.key if settings.web.access == "private" else None)
+    link = person_link(desk.root, load_settings(desk.root), profile_id, rotate=rotate)
     audit(desk.root, "link-rotated" if rotate else "link-shown", profile_id)
     import segno
 

@@ -25,6 +25,8 @@ from .. import __version__
 from ..errors import Problem
 from ..project.digests import digest
 from ..project.profiles import ID_PATTERN
+from ..project.settings import Settings
+from ..web.pages import guide_link
 from ..web.seal import new_key, new_slug
 
 FORMAT = 2
@@ -295,6 +297,15 @@ class ProjectState:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def person_link(root: Path, settings: Settings, profile_id: str, *, rotate: bool = False) -> str:
+    """A person's private link (what their QR code holds), made when they have none, or a new one
+    (`rotate`): what `guidegen link` prints and the desk hands over."""
+    state = ProjectState(root)
+    with state.locked():
+        made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
+    return guide_link(settings, made.slug, made.key if settings.web.access == "private" else None)
 
 
 MAIN_MANIFEST = "manifest.json"
