@@ -20,7 +20,7 @@ from ..project.yamlfile import read_yaml
 from .audit import audit
 from .form import PersonForm, form_values, person_form, place_problem, read_submitted
 from .pages import desk_of, language_of, person_file, project_of, render
-from .save import file_version, profile_file, save_profile
+from .save import file_version, save_profile
 from .security import Session, posted
 from .strings import LANGUAGES
 
@@ -235,7 +235,3 @@ async def choose_language(request: Request) -> Response:
     if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = "/"
     return RedirectResponse(back, status_code=303)
-
-
-def profile_exists(root: Path, profile_id: str) -> bool:
-    return profile_file(root, profile_id).is_file()
