@@ -338,12 +338,26 @@ def test_axe_finds_nothing_on_any_page_in_either_language(
         page.goto(desk.origin + path)
         assert axe_violations(page, axe_source) == [], path
         assert axe_violations(page, axe_source, ["best-practice"]) == [], path
-    # The form with errors beside its fields, too.
+    # The form with errors beside its fields, and profiles whose files need fixing, too.
     page.goto(desk.origin + "/new")
     page.get_by_role("button", name=re.compile("^(Save|Guardar)$")).click()
     assert page.get_by_role("alert").count() == 1
     assert axe_violations(page, axe_source) == []
     assert axe_violations(page, axe_source, ["best-practice"]) == []
+    wrong, broken = desk.root / "profiles" / "r-0998.yaml", desk.root / "profiles" / "r-0999.yaml"
+    wrong.write_text("id: r-0998\nname: Robin Vale\nstage: nowhere\ngoals: [{text: Walk, by: soon}]\n")
+    broken.write_text("id: r-0999\nname: [Robin\n")
+    try:
+        for path in ("/", "/people/r-0998", "/people/r-0999"):
+            page.goto(desk.origin + path)
+            assert axe_violations(page, axe_source) == [], path
+            assert axe_violations(page, axe_source, ["best-practice"]) == [], path
+        assert page.get_by_role("alert").count() == 1
+        page.goto(desk.origin + "/people/r-0998")
+        assert page.locator("#goals-0-by").get_attribute("aria-invalid") == "true"
+    finally:
+        wrong.unlink()
+        broken.unlink()
 
 
 def test_the_keyboard_reaches_the_form_and_adds_a_row(desk: RunningDesk, page: Any) -> None:
