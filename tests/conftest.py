@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -19,6 +20,8 @@ from guidegen.web.seal import unseal
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, which the browser tests drive with Playwright."""
 EXAMPLE_DATE = "1795000000"
 """SOURCE_DATE_EPOCH for the example site: 2026-11-18, so cover dates never change."""
 
@@ -135,3 +138,24 @@ def more_list(pdf: Path, first_page: int) -> list[str]:
                 text = body.crop((left, 0, right, page.height)).extract_text()
                 titles.extend(" ".join(item.split()) for item in text.split("•")[1:])
     return titles
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Any]:
+    """Playwright, started once per session (test_webapp.py launches its own browsers with it)."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("the browser tests need Debian's chromium: ./install.sh test installs it")
+        pytest.skip("Debian's chromium is not installed (./install.sh test)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core, to run inside a page."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")

@@ -129,3 +129,15 @@ def write_bundle(path: Path, resources: list[dict[str, Any]]) -> Path:
 def write_ndjson(path: Path, resources: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in resources), encoding="utf-8")
     return path
+
+
+def coded_observation(pid: str, loinc: str, system: str, code: str, when: str, status: str = "final") -> dict[str, Any]:
+    """An Observation whose value is a code (pregnancy status, smoking status)."""
+    return {
+        "resourceType": "Observation",
+        "status": status,
+        "subject": {"reference": f"Patient/{pid}"},
+        "code": {"coding": [{"system": LOINC, "code": loinc}]},
+        "effectiveDateTime": when,
+        "valueCodeableConcept": {"coding": [{"system": system, "code": code}], "text": "Private status text"},
+    }

@@ -48,10 +48,10 @@ def test_a_failing_disk_is_a_clear_message_and_leaves_the_guide_whole(
     profile.write_text(profile.read_text().replace("Robin", "Robyn"))
     real_replace = os.replace
 
-    def failing_replace(source: str, target: str) -> None:
+    def failing_replace(source: str, target: str, **folders: int) -> None:
         if str(target).endswith("index.html"):
             raise OSError(code, os.strerror(code))
-        real_replace(source, target)
+        real_replace(source, target, **folders)
 
     monkeypatch.setattr(output.os, "replace", failing_replace)
     result = run("build", "--no-pdf", "-C", mini)

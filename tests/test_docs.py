@@ -59,6 +59,7 @@ def library_tables() -> str:
     from guidegen.project.content import load_modules, modules_by_section
     from guidegen.project.rules import describe
     from guidegen.project.settings import load_settings
+    from guidegen.project.shared import load_shared_blocks
     from guidegen.project.vocabulary import load_vocabulary
 
     settings = load_settings(REPO)
@@ -74,6 +75,14 @@ def library_tables() -> str:
             title = module.original.title
             parts.append(f"| `{module.id}` — {title} | {describe(module.rule)} | {words[module.priority]} | {es} |")
         parts.append("")
+    blocks = load_shared_blocks(REPO, settings, load_vocabulary(REPO, settings))
+    parts.append(f"**Shared blocks** (`content/_shared/`, {len(blocks)}: each written once, see docs/modules.md)\n")
+    parts.append("| block | shown to | included by | es |\n|---|---|---|---|")
+    for block_id, block in sorted(blocks.items()):
+        users = ", ".join(f"`{m.id}`" for m in modules if f"::: shared {block_id}\n" in m.original.source + "\n")
+        es = "es" if "es" in block.texts else ""
+        parts.append(f"| `{block_id}` — {block.original.title} | {describe(block.rule)} | {users} | {es} |")
+    parts.append("")
     return "\n".join(parts)
 
 

@@ -30,9 +30,11 @@ def validator(run: Callable[..., Result], project: Path, kind: str) -> Any:
     result = run("schema", kind, "-C", project)
     assert result.exit_code == 0, result.output
     schema = json.loads(result.output)
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert schema["$id"] == f"urn:guidegen:schema:{kind}"
+    assert "$defs" not in json.dumps(schema)  # draft-07 has definitions
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
 def test_example_profiles_are_valid_and_a_wrong_term_is_not(run: Callable[..., Result], repo: Path) -> None:
@@ -85,3 +87,19 @@ def test_settings_vocabulary_and_module_schemas_accept_the_project(run: Callable
 
 def test_unknown_kind_is_a_usage_error(run: Callable[..., Result], repo: Path) -> None:
     assert run("schema", "rules", "-C", repo).exit_code == 2
+
+
+def test_profile_keys_are_described_and_measures_are_named_with_their_ranges(
+    run: Callable[..., Result], repo: Path
+) -> None:
+    check = validator(run, repo, "profile")
+    properties = check.schema["properties"]
+    assert [key for key, prop in properties.items() if not prop.get("description")] == []
+    phq9 = properties["measures"]["properties"]["phq9"]
+    assert phq9["description"].startswith("Depression check (PHQ-9): scores 0 to 27")
+    person = {"id": "r-1", "name": "Sam", "measures": {"phq9": [{"date": "2026-10-01", "score": 12}]}}
+    assert not list(check.iter_errors(person))
+    person["measures"]["phq9"][0]["score"] = 300
+    assert list(check.iter_errors(person))
+    person["measures"] = {"phq10": []}
+    assert list(check.iter_errors(person))

@@ -25,7 +25,8 @@ from fhir_records import (
     write_bundle,
     write_ndjson,
 )
-from guidegen.fhir.importer import import_fhir, safe_id
+from guidegen.fhir.identity import safe_id
+from guidegen.fhir.importer import import_fhir
 from guidegen.fhir.read import CodeIndex, PatientRecord, read_resource
 from guidegen.fhir.writer import merge_record, new_profile_text, round_trip_yaml
 from guidegen.project.profiles import load_profile
@@ -60,7 +61,7 @@ def full_record() -> list[dict]:
         medication("p1", "6813", kind="MedicationStatement"),  # methadone
         medication("p1", "7243", status="stopped"),
         medication("p1", "3554", status="completed"),
-        medication("p1", "1597568"),  # a product code no term lists
+        medication("p1", "313782"),  # acetaminophen: no term
         observation("p1", "2951-2", 140, "2026-08-01"),  # a lab value: not a measure
         goal("p1", "Walk every morning", due="2026-11-30", achieved_on="2026-11-20"),
         goal("p1", "Sleep seven hours", due="2027-02-01"),
@@ -113,7 +114,7 @@ def test_every_mapping(clinic: Path, run: Callable[..., Result], tmp_path: Path)
     assert written["care_team"] == [{"name": "Alex Kim", "role": "Counselor"}, {"name": "Dr. Lee"}]
     assert "mrn-0001 (new): mapped 3 conditions, 2 medications, 0 observations, 2 goals" in result.output
     assert "ICD-10-CM|F19.20: 1 person" in result.output
-    assert "RxNorm|1597568: 1 person" in result.output
+    assert "RxNorm|313782: 1 person" in result.output
     assert_private_values_absent(result.output, (clinic / "profiles" / "mrn-0001.yaml").read_text())
     assert "Sam" not in result.output
     check = run("check", "-C", clinic)
@@ -401,8 +402,9 @@ def test_synthetic_records_with_defects(clinic: Path, run: Callable[..., Result]
         dirty, defects = inject_defects(data, imperfection, seed=n)
         assert defects
         broken = None
-        if n % 2:  # a quantity that is text is not valid FHIR: that person is not imported
+        if n % 2:  # a score that is text is not valid FHIR: that person is not imported
             broken = next(i for i, e in enumerate(dirty["entry"]) if "valueQuantity" in e["resource"])
+            dirty["entry"][broken]["resource"]["code"] = {"coding": [{"system": "http://loinc.org", "code": "44261-6"}]}
             dirty["entry"][broken]["resource"]["valueQuantity"]["value"] = "not detected"
         path = tmp_path / f"b{n}.json"
         path.write_text(json.dumps(dirty))

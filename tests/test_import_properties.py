@@ -78,6 +78,21 @@ FIELDS: dict[str, Any] = {
         st.fixed_dictionaries({"language": CONCEPT}, optional={"preferred": st.booleans()}), max_size=2
     ),
     "extra": JSON,
+    # second edition: values, periods, statuses, medicines by reference, deceased, STU3 elements
+    "valueString": st.sampled_from(["12", " 7 ", "300", "twelve", ""]),
+    "valueCodeableConcept": CONCEPT,
+    "effectivePeriod": st.fixed_dictionaries({}, optional={"start": DATE, "end": DATE}),
+    "category": st.lists(CONCEPT, max_size=2),
+    "medicationReference": REFERENCE.map(lambda r: {**r, "reference": "#m1"} if r.get("reference") == "" else r),
+    "contained": st.lists(
+        st.fixed_dictionaries({"resourceType": st.sampled_from(["Medication", "Organization"]), "id": st.just("m1")}),
+        max_size=1,
+    ),
+    "whenHandedOver": DATE,
+    "deceasedBoolean": st.booleans(),
+    "deceasedDateTime": DATE,
+    "birthDate": DATE,
+    "taken": st.sampled_from(["y", "n"]),
 }
 RESOURCES = st.builds(
     lambda kind, fields: {"resourceType": kind, **fields},
@@ -92,6 +107,8 @@ INDEX = CodeIndex.from_vocabulary(
         codes={
             ("substances", "opioids"): ("ICD-10-CM:F11.*", "SNOMED:75544000"),
             ("measures", "phq9"): ("LOINC:44261-6",),
+            ("therapies", "buprenorphine"): ("RxNorm:1819",),
+            ("conditions", "pregnancy"): ("SNOMED:77386006",),
         },
     )
 )
@@ -109,3 +126,24 @@ def test_any_resource_gives_facts_or_an_error(resource: dict[str, Any]) -> None:
 @given(st.one_of(st.text(max_size=40), JSON.map(lambda v: __import__("json").dumps(v))))
 def test_any_line_gives_facts_or_an_error(line: str) -> None:
     assert isinstance(read_resource(line, (0, 1), INDEX, ID_SYSTEM), Fact)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        JSON.map(lambda v: __import__("json").dumps(v)), st.binary(max_size=40).map(lambda b: b.decode("latin-1"))
+    )
+)
+def test_any_import_state_file_loads_or_starts_afresh(text: str) -> None:
+    """.guidegen/import.json as anyone could leave it: hashes or a fresh start, never a crash."""
+    import tempfile
+    from pathlib import Path
+
+    from guidegen.fhir.state import ImportState, load_import_state
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / ".guidegen").mkdir()
+        (Path(folder) / ".guidegen" / "import.json").write_text(text, encoding="latin-1")
+        state, problems = load_import_state(Path(folder))
+        assert isinstance(state, ImportState)
+        assert all(p.severity == "warning" for p in problems)

@@ -31,7 +31,7 @@ def test_ranking_is_tier_then_priority_then_guide_order(example) -> None:
     guide = make_guide(example, loaded.profile)
     shown = [m for m in example.modules if any(m.id == g.id for s in guide.sections for g in s.modules)]
     ranked = rank_modules(guide, shown)
-    keys = [(guide.tiers[m.id].rank, m.priority, shown.index(m)) for m in ranked]
+    keys = [(guide.tiers[m.id].rank, not guide.tiers[m.id].names_risk, m.priority, shown.index(m)) for m in ranked]
     assert keys == sorted(keys)
     ids = [m.id for m in ranked]
     # Sam drinks: the withdrawal page is safety for her; she takes naltrexone: her medicine's page is

@@ -149,7 +149,7 @@ def test_open_access_publishes_plain_pages_still_under_slugs(tmp_path: Path) -> 
     settings.write_text(settings.read_text() + "web: {access: open}\n")
     assert build(root).problems == []
     folder = folder_of(root, "r-0142")
-    assert sorted(p.name for p in folder.iterdir()) == ["guide.pdf", "index.html"]
+    assert sorted(p.name for p in folder.iterdir()) == ["guide.pdf", "index.html", "manifest.webmanifest", "sw.js"]
     assert (
         "Sam" in (folder / "index.html").read_text() and 'id="sealed-guide"' not in (folder / "index.html").read_text()
     )

@@ -111,7 +111,7 @@ def test_one_safety_plan_with_or_without_a_plan_in_the_profile(example) -> None:
         page = render_web(make_guide(example, person), example.settings, example.pages)
         assert page.count('id="safety-plan"') == 1
         assert 'id="ws-your-safety-plan-1"' not in page  # the module has no worksheet of its own
-        assert page.count('name="safety-plan-warning_signs"') == 1  # room to add more
+        assert page.count('name="sp-own-1"') == 1  # room to add more
         if plan:
             assert "I stop answering texts" in page
 
@@ -147,3 +147,11 @@ def test_a_crisis_line_rule_with_an_unknown_term_names_the_settings_line(tmp_pat
     result = run("check", "-C", root)
     assert result.exit_code == 1
     assert f"guidegen.yaml:{line}: population: unknown term" in result.stderr
+
+
+def test_a_person_at_risk_finds_the_pages_about_their_risk_in_start_here(example) -> None:
+    scores = {"phq9": (Score.model_validate({"date": "2026-11-01", "score": 12, "items": {9: 2}}),)}
+    guide = guide_for(example, stage="action", substances=("alcohol", "benzodiazepines"), measures=scores)
+    targets = [item.target for item in guide.start_here]
+    assert targets[0] == "safety-plan"
+    assert "m-depression" in targets[:3]

@@ -131,13 +131,27 @@ def test_style_sheet_urls_are_local_and_exist(site: Path) -> None:
 def test_crisis_bar_calls_every_line_and_opens_the_safety_plan(site: Path, guide_id: str) -> None:
     _, page = page_of(site, guide_id)
     bar_calls = [a["href"] for t, a in page.with_class("crisis-bar-call")]
-    assert bar_calls == [f"tel:{line['phone'].replace(' ', '').replace('-', '')}" for line in SETTINGS["crisis"]]
+    person = profile(guide_id)
+    population, conditions = set(person.get("population", [])), set(person.get("conditions", []))
+    therapies, substances = set(person.get("therapies", [])), set(person.get("substances", []))
+    fits = {  # the lines of the example settings with a `when:`, and who they are for
+        "838255": "veteran" in population,
+        "678678": {"young_person", "lgbtq"} <= population,
+        "1-833-852-6262": bool({"pregnancy", "postpartum"} & conditions),
+    }
+    poison = bool({"methadone", "buprenorphine"} & therapies or "inhalants" in substances or "postpartum" in conditions)
+    expected = [
+        line
+        for line in SETTINGS["crisis"]
+        if "when" not in line or (fits.get(line.get("text", ""), poison) if line.get("text") else poison)
+    ]
+    assert bar_calls == [f"tel:{line['phone'].replace(' ', '').replace('-', '')}" for line in expected]
     for _, attrs in page.tags:
         href = attrs.get("href", "")
         if href.startswith("tel:"):
             assert re.fullmatch(r"tel:\+?[0-9*#().]+", href), f"{href} is not a number a phone can dial"
     plan_links = [a["href"] for t, a in page.with_class("crisis-bar-plan")]
-    assert plan_links == (["#safety-plan"] if profile(guide_id).get("safety_plan") else [])
+    assert plan_links == ["#safety-plan"]  # My safety plan is in every guide: the person's, or a blank one
 
 
 @pytest.mark.parametrize("guide_id", PROFILES)
@@ -206,7 +220,9 @@ def test_shared_assets_are_small_and_fonts_are_woff2(site: Path) -> None:
         assert len(data) < 0.6 * font.with_suffix(".ttf").stat().st_size
     code = sum((site / "assets" / name).stat().st_size for name in ("guide.css", "guide.js"))
     web = code + sum(font.stat().st_size for font in fonts)
-    assert web < 130_000, f"the web guide's shared assets weigh {web} bytes"
+    # 130 000 until the third edition; the app (Today, one part at a time, search, offline, keep
+    # on this phone) added about 24 000 bytes of script and style (about 7 000 compressed).
+    assert web < 152_000, f"the web guide's shared assets weigh {web} bytes"
 
 
 def test_woff2_fonts_are_the_same_bytes_every_build(site: Path, tmp_path: Path) -> None:
@@ -214,7 +230,7 @@ def test_woff2_fonts_are_the_same_bytes_every_build(site: Path, tmp_path: Path) 
 
     output._compress_font.cache_clear()
     again = tmp_path / "again"
-    assert build(site.parent, ["r-0142"], out=again, pdf=False).problems == []
+    assert [p for p in build(site.parent, ["r-0142"], out=again, pdf=False).problems if p.severity == "error"] == []
     for font in sorted((site / "assets" / "fonts").glob("*.woff2")):
         assert (again / "assets" / "fonts" / font.name).read_bytes() == font.read_bytes()
 
@@ -279,3 +295,62 @@ def test_pages_hold_no_path_of_this_machine(site: Path, guide_id: str) -> None:
     """Only relative addresses: the folder can move to a USB stick or a server and still work."""
     for text in (page_of(site, guide_id)[0], shell_of(site, guide_id)[0]):
         assert str(site.parent) not in text and str(REPO) not in text
+
+
+def test_the_app_icon_is_a_plain_png_with_the_same_bytes_every_build() -> None:
+    import io
+
+    from PIL import Image
+
+    from guidegen.web.app import ICON_SIZES, app_assets, icon_png
+
+    for size in ICON_SIZES:
+        assert icon_png(size) == icon_png(size)
+        with Image.open(io.BytesIO(icon_png(size))) as image:
+            assert image.size == (size, size) and image.format == "PNG"
+    assert app_assets() == app_assets()
+
+
+def test_today_offers_three_quick_tools_from_the_persons_coping_modules() -> None:
+    from guidegen.guide.assemble import make_guide
+    from guidegen.project.profiles import load_profile
+    from guidegen.web.app import QUICK_TOOLS, quick_tools
+
+    project = load_checked_project(REPO)
+    for guide_id in ("r-0142", "r-0201"):
+        loaded, _ = load_profile(REPO / "profiles" / f"{guide_id}.yaml", REPO, project.settings, project.vocabulary)
+        assert loaded is not None
+        guide = make_guide(project, loaded.profile)
+        coping = [m.id for s in guide.sections if s.id == "coping" for m in s.modules]
+        chosen = [m.id for m in quick_tools(guide)]
+        preferred = [m for m in QUICK_TOOLS if m in coping]
+        assert chosen == (preferred + [m for m in coping if m not in preferred])[:3]
+        assert len(chosen) == min(3, len(coping))
+
+
+def test_prefilled_worksheet_dates_are_in_the_persons_language() -> None:
+    import datetime
+
+    from guidegen.text.markdown import prefill
+
+    person = {"goals": [{"text": "Caminar", "by": datetime.date(2027, 2, 1)}]}
+    assert prefill(person, "goals", "es") == "Caminar (1 de febrero de 2027)"
+    assert prefill(person, "goals", "en") == "Caminar (February 1, 2027)"
+
+
+def test_the_sealed_page_is_in_every_site_language(site: Path) -> None:
+    page = (folder_of(site.parent, "r-0201") / "index.html").read_text(encoding="utf-8")
+    assert 'data-lang="en"' in page and 'data-lang="es"' in page
+    assert "Ayuda ahora mismo" in page and "AYUDA al 988" in page and "oprime 2" in page
+    assert "This link looks incomplete" in page and "Este enlace parece incompleto" in page
+    other = (folder_of(site.parent, "r-0142") / "index.html").read_text(encoding="utf-8")
+    outside = re.sub(r'<script type="application/octet-stream" id="sealed-guide">[^<]*</script>', "", page)
+    assert outside == re.sub(r'<script type="application/octet-stream" id="sealed-guide">[^<]*</script>', "", other)
+
+
+def test_today_opens_the_persons_safety_plan_or_the_blank_one(site: Path) -> None:
+    with_plan = page_html(site.parent, "r-0142")
+    assert '<a class="today-button" href="#safety-plan">' in with_plan
+    without = page_html(site.parent, "r-0201")  # no plan in the profile: My safety plan has the steps to fill in
+    assert without.count('id="safety-plan"') == 1
+    assert '<a class="today-button" href="#safety-plan">' in without

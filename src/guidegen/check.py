@@ -18,10 +18,12 @@ from .project.load import Project
 from .project.profiles import LoadedProfile, Profile, load_profiles
 from .project.rules import select_modules
 from .project.settings import Settings, load_settings
+from .project.shared import SharedFrontMatter
 from .project.vocabulary import Vocabulary, load_vocabulary
 from .project.yamlfile import read_yaml
-from .text.markdown import html_to_text, worksheet_shape
+from .text.markdown import html_to_text, shared_references, worksheet_shape
 from .text.readability import reading_score
+from .text.repeats import REPEAT_CHARS, find_repeats
 from .web.themecheck import load_checked_project
 
 SAMPLE_PERSON = Profile(id="sample", name="Sam")
@@ -74,22 +76,26 @@ def check(root: Path, today: date | None = None) -> CheckReport:
             report.problems.extend(error.problems)
     for module in project.modules:
         _check_module(project, module, selected_by[module.id], today, report)
+    _check_shared_blocks(project, today, report)
+    report.problems.extend(repeated_passages(project))
     _check_glossaries(project, report)
     report.problems.sort()
     return report
 
 
 def _check_glossaries(project: Project, report: CheckReport) -> None:
-    """Each language's glossary against that language's modules and vocabulary labels."""
+    """Each language's glossary against that language's modules, shared blocks and vocabulary labels."""
     glossaries, problems = load_glossaries(project.root, project.settings)
     report.problems.extend(problems)
     for language, glossary in glossaries.items():
         report.problems.extend(check_vocabulary(glossary, project.vocabulary))
         report.problems.extend(check_strings(glossary, project.root, project.theme.dirs))
-        for module in project.modules:
-            if language in module.texts:
-                text = module.texts[language]
-                report.problems.extend(check_module_text(glossary, text.path, text.where))
+        files = [(t.path, t.where) for m in project.modules for t in m.texts.values() if t.language == language]
+        files += [
+            (t.path, t.where) for b in project.blocks.values() for t in b.texts.values() if t.language == language
+        ]
+        for path, where in files:
+            report.problems.extend(check_module_text(glossary, path, where))
 
 
 def overdue_reviews(profiles: list[LoadedProfile], today: date) -> list[Problem]:
@@ -143,7 +149,7 @@ def _check_module(
             None,
             "no example profile gets this module: check its `when` rule, or add a profile that needs it",
         )
-    _check_review(project, module, today, report)
+    _check_review(project, module, original.where, today, report)
     for language in project.settings.languages:
         if language not in module.texts:
             report.problems.warn(
@@ -160,9 +166,11 @@ def _check_module(
             _check_reading(project, text, reading_score(words, language), report)
 
 
-def _check_review(project: Project, module: Module, today: date, report: CheckReport) -> None:
+def _check_review(
+    project: Project, module: Module | SharedFrontMatter, where: str, today: date, report: CheckReport
+) -> None:
     """A clinical review that is missing, old, or says nobody; no sources."""
-    where, limit = module.original.where, project.settings.check.review_age_days
+    limit = project.settings.check.review_age_days
     if module.reviewed is None:
         report.problems.warn(where, None, "no `reviewed:` date: add the date of the last clinical review")
     elif (today - module.reviewed).days > limit:
@@ -174,6 +182,65 @@ def _check_review(project: Project, module: Module, today: date, report: CheckRe
         report.problems.warn(where, None, "no `reviewed_by:`: name who did the clinical review (a person or a team)")
     if not module.sources:
         report.problems.warn(where, None, "no `sources:`: name the public guidance this module follows")
+
+
+def _check_shared_blocks(project: Project, today: date, report: CheckReport) -> None:
+    """Each shared block: its review and sources, a translation in every site language that keeps
+    the original's front matter, and at least one module that includes it."""
+    included = {
+        block_id for m in project.modules for t in m.texts.values() for _, block_id in shared_references(t.source)
+    }
+    for block in project.blocks.values():
+        original = block.original
+        _check_review(project, original.front_matter, original.where, today, report)
+        if block.id not in included:
+            report.problems.warn(
+                original.where,
+                None,
+                f"no module includes this shared block: add `::: shared {block.id}` where it belongs, or remove it",
+            )
+        for language in project.settings.languages:
+            if language not in block.texts:
+                report.problems.warn(
+                    original.where,
+                    None,
+                    f"no translation in '{language}': readers of that language get this block in the original (add {block.id}.{language}.md)",
+                )
+        for text in block.texts.values():
+            for key in ("when", "reviewed", "reviewed_by", "sources"):
+                if text is not original and getattr(text.front_matter, key) != getattr(original.front_matter, key):
+                    report.problems.warn(
+                        text.where,
+                        None,
+                        f"`{key}` differs from {original.where}: a translation keeps the original's {key}",
+                    )
+
+
+def repeated_passages(project: Project) -> list[Problem]:
+    """A warning on both files for each passage of 200 characters or more that two modules (or a
+    module and a shared block) say word for word; a module's translations are not compared with it."""
+    texts = [(t.where, t.source) for m in project.modules for t in m.texts.values()]
+    texts += [(t.where, t.source) for b in project.blocks.values() for t in b.texts.values()]
+    owner = {t.where: m.id for m in project.modules for t in m.texts.values()}
+    owner.update({t.where: f"_shared/{b.id}" for b in project.blocks.values() for t in b.texts.values()})
+    problems = []
+    for repeat in find_repeats(texts, REPEAT_CHARS):
+        if owner[repeat.first] == owner[repeat.second]:
+            continue
+        for here, lines, there, other in (
+            (repeat.first, repeat.first_lines, repeat.second, repeat.second_lines),
+            (repeat.second, repeat.second_lines, repeat.first, repeat.first_lines),
+        ):
+            problems.append(
+                Problem(
+                    here,
+                    lines[0],
+                    f"lines {lines[0]}-{lines[1]} repeat {there}:{other[0]}-{other[1]} word for word ({repeat.chars} characters): "
+                    "write it once in content/_shared/ and include it in both with `::: shared <id>`",
+                    "warning",
+                )
+            )
+    return problems
 
 
 def _check_reading(project: Project, text: ModuleText, score: float, report: CheckReport) -> None:

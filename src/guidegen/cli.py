@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import GuidegenError, InvalidInput, UsageError
+from .errors import GuidegenError, UsageError
 
 _project_option = click.option(
     "-C",
@@ -36,6 +34,11 @@ class GuidegenGroup(click.Group):
             for line in error.report():
                 click.echo(line, err=True)
             ctx.exit(error.exit_code)
+        except OSError as error:  # the disk or the system, not the user's input: said plainly, exit 1
+            from .make import environment_fault
+
+            click.echo(f"error: {environment_fault(error)}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=GuidegenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -165,35 +168,10 @@ def check(strict: bool, project: Path) -> None:
 @_project_option
 def explain(profile_id: str, project: Path) -> None:
     """Show which modules PROFILE_ID gets, and the rule that picked or skipped each."""
-    from .project.profiles import find_profile, load_profile
-    from .project.rules import describe, holds, why
-    from .publish.explain import paper_choice
+    from .explain import explain_lines
 
-    path = find_profile(project, profile_id)
-    from .web.themecheck import load_checked_project
-
-    loaded_project = load_checked_project(project)
-    loaded, problems = load_profile(path, project, loaded_project.settings, loaded_project.vocabulary)
-    if loaded is None:
-        raise InvalidInput(problems)
-    person = loaded.profile
-    paper = paper_choice(loaded_project, loaded)
-    picked = 0
-    section = None
-    for module in loaded_project.modules:
-        if module.section != section:
-            section = module.section
-            click.echo(f"\n{section}")
-        if holds(module.rule, person):
-            picked += 1
-            text, untranslated = module.text_for(person.language or loaded_project.settings.default_language)
-            note = " (not translated: shown in the default language)" if untranslated else ""
-            click.echo(f"  + {module.id:<28} picked: {describe(module.rule)}{note}")
-            click.echo(f"    {'':<28} {paper.marks[module.id]}")
-        else:
-            click.echo(f"  - {module.id:<28} skipped: needs {why(module.rule, person)}")
-    click.echo(f"\n{picked} of {len(loaded_project.modules)} modules picked for {person.id}")
-    click.echo(paper.summary())
+    for line in explain_lines(project, profile_id):
+        click.echo(line)
 
 
 @main.command()
@@ -272,22 +250,10 @@ def desk(port: int, no_browser: bool, project: Path) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Make a small working project in DIRECTORY (settings, vocabulary, modules, one profile)."""
-    if directory.exists() and any(directory.iterdir()):
-        raise UsageError(f"{directory} is not empty: choose a new folder")
-    scaffold = Path(str(resources.files("guidegen") / "scaffold"))
-    shutil.copytree(scaffold, directory, dirs_exist_ok=True)
-    (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    from .make import make_project
+
+    make_project(directory)
     click.echo(f"made a guidegen project in {directory}\nnext: cd {directory} && guidegen check && guidegen build")
-
-
-GITIGNORE = """\
-# Made by guidegen: never commit these. site/ is what gets published (it holds nothing that
-# names a person); print/ holds staff copies of printed guides; .guidegen/ holds each person's
-# private link key.
-/site/
-/print/
-/.guidegen/
-"""
 
 
 @main.command()
@@ -316,25 +282,15 @@ def new() -> None:
     """Make a new file from a template."""
 
 
-PROFILE_TEMPLATE = "new_profile.yaml"
-"""Beside this module: the profile `new profile` writes, with every key ready ({id} filled in)."""
-
-
 @new.command("profile")
 @click.argument("profile_id")
 @_project_option
 def new_profile(profile_id: str, project: Path) -> None:
     """Make profiles/PROFILE_ID.yaml with every key ready to fill in."""
-    from .project.profiles import PROFILES_DIR, check_id, profile_paths
+    from .make import make_profile
+    from .project.profiles import PROFILES_DIR
 
-    check_id(profile_id)
-    for existing in profile_paths(project):
-        if existing.stem == profile_id:
-            raise UsageError(f"{PROFILES_DIR}/{existing.name} already exists")
-    path = project / PROFILES_DIR / f"{profile_id}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    template = (resources.files("guidegen") / PROFILE_TEMPLATE).read_text(encoding="utf-8")
-    path.write_text(template.format(id=profile_id), encoding="utf-8")
+    make_profile(project, profile_id)
     click.echo(f"made {PROFILES_DIR}/{profile_id}.yaml: fill in name and the rest, then run guidegen check")
 
 
@@ -355,13 +311,22 @@ def import_() -> None:
     default=None,
     help="Processes that read records (default: the number of CPUs).",
 )
+@click.option(
+    "--prefer-record",
+    is_flag=True,
+    help="Take the record's value even where staff edited a field since the last import.",
+)
 @_project_option
-def import_fhir(files: tuple[Path, ...], jobs: int | None, project: Path) -> None:
+def import_fhir(files: tuple[Path, ...], jobs: int | None, prefer_record: bool, project: Path) -> None:
     """Write or update profiles/<id>.yaml from FHIR R4 FILES (a Bundle .json, or NDJSON from a bulk export)."""
     from .fhir.importer import import_fhir as run_import
-    from .fhir.importer import report_lines
+    from .fhir.report import report_lines
+    from .make import clear_import_staging
+    from .publish.state import ProjectState
 
-    report = run_import(project, files, jobs=jobs or os.cpu_count() or 1)
+    with ProjectState(project).locked():  # one import or build at a time; a killed one's staging removed
+        clear_import_staging(project)
+        report = run_import(project, files, jobs=jobs or os.cpu_count() or 1, prefer_record=prefer_record)
     for line, to_stderr in report_lines(report):
         click.echo(line, err=to_stderr)
     if report.failed or any(p.severity == "error" for p in report.problems):

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..project.profiles import ID_PATTERN
-from ..publish.state import STATE_DIR, ProjectState
+from ..publish.state import ProjectState
+from ..publish.statefile import STATE_DIR
 
 AUDIT_FILE = "audit.log"
 ACTIONS = frozenset({"opened", "saved", "printed", "link-shown", "link-rotated", "imported"})

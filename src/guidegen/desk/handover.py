@@ -18,13 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import GuidegenError, display_path
-from ..fhir.importer import import_fhir, report_lines
+from ..fhir.importer import import_fhir
+from ..fhir.report import report_lines
 from ..project.load import Project
 from ..project.profiles import load_profile
 from ..project.settings import load_settings
 from ..publish.build import build
 from ..publish.explain import paper_choice
-from ..publish.state import STATE_DIR, ProjectState, person_link
+from ..publish.state import ProjectState, person_link
+from ..publish.statefile import STATE_DIR
 from ..web.themecheck import load_checked_project
 from .audit import audit
 from .pages import desk_of, person_file, render

@@ -21,7 +21,8 @@ from ..fhir.writer import new_profile_text, put_key, round_trip_yaml, same_data,
 from ..project.profiles import PROFILES_DIR, Profile, load_profile
 from ..project.settings import Settings
 from ..project.vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
-from ..publish.state import STATE_DIR, ProjectState
+from ..publish.state import ProjectState
+from ..publish.statefile import STATE_DIR
 
 STAGING_DIR = "desk"
 """Inside .guidegen/: where a saved form waits while the loader checks it."""

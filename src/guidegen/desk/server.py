@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..project.settings import load_settings
-from ..publish.state import STATE_DIR, manifest_name
+from ..publish.state import manifest_name
+from ..publish.statefile import STATE_DIR
 from .security import Desk
 
 HOST = "127.0.0.1"

@@ -11,35 +11,33 @@ Bundle entry) and never a value from a record.
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import multiprocessing
-import pickle
-import re
 import shutil
-import sqlite3
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import InvalidInput, Problem, display_path
+from ..errors import InvalidInput, Problem
 from ..project.profiles import PROFILES_DIR
 from ..project.settings import SETTINGS_FILE, load_settings
 from ..project.vocabulary import load_vocabulary
-from .read import CodeIndex, Fact, PatientFacts, PatientRecord, read_resource
+from .facts import CodeIndex, Fact
+from .files import Source, _chunks, _FileContext, _report_broken, _sources
+from .identity import _checked_record, _patients_by_id, _remember
+from .read import PatientRecord, read_resource
+from .report import Imported, ImportReport, _CodeTally, _most_first
+from .state import ImportState, load_import_state, save_import_state
+from .store import FactStore
+from .writer import Edits, coded_terms
 
-_UNSAFE_ID = re.compile(r"[^a-z0-9-]+")
-CHUNK = 256
-"""Resources handed to a worker at a time."""
 PROFILES_PER_TASK = 32
 """Profiles a worker stages at a time."""
 COMMIT_BATCH = 512
 """Staged profiles moved into profiles/ after one sync."""
-COUNTED = ("condition", "medication", "observation", "goal")
-"""What the report counts per profile."""
 T = TypeVar("T")
 
 
@@ -58,116 +56,10 @@ def read_chunk(chunk: Sequence[tuple[tuple[int, int], str | dict[str, Any]]]) ->
 # -- reading files -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Source:
-    """One input file."""
+def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1, prefer_record: bool = False) -> ImportReport:
+    """Import every patient in `files` into profiles/<id>.yaml (see docs/import.md).
 
-    path: Path
-    where: str
-    """As shown in messages."""
-    ndjson: bool
-
-    def problem(self, position: int | None, message: str) -> Problem:
-        """A problem at a line of NDJSON or an entry of a Bundle."""
-        if self.ndjson:
-            return Problem(self.where, position, message)
-        prefix = f"entry[{position}]: " if position is not None and position >= 0 else ""
-        return Problem(self.where, None, prefix + message)
-
-
-def _is_ndjson(path: Path) -> bool:
-    """NDJSON by its suffix, or when its first line is a whole resource other than a Bundle."""
-    if path.suffix.lower() in (".ndjson", ".jsonl"):
-        return True
-    with path.open("rb") as handle:
-        first = handle.readline()
-    try:
-        resource = json.loads(first)
-    except ValueError:
-        return False
-    return isinstance(resource, dict) and resource.get("resourceType") != "Bundle"
-
-
-def _chunks(
-    sources: Sequence[Source], problems: list[Problem], aliases: dict[int, dict[str | int, str]]
-) -> Iterator[list[tuple[tuple[int, int], str | dict[str, Any]]]]:
-    """Resources to read, a chunk at a time; NDJSON line by line, so memory stays flat."""
-    chunk: list[tuple[tuple[int, int], str | dict[str, Any]]] = []
-    for number, source in enumerate(sources):
-        if source.ndjson:
-            with source.path.open(encoding="utf-8", errors="replace") as lines:
-                for line_number, line in enumerate(lines, 1):
-                    if line.strip():
-                        chunk.append(((number, line_number), line))
-                        if len(chunk) >= CHUNK:
-                            yield chunk
-                            chunk = []
-            continue
-        entries = _bundle_entries(source, problems)
-        aliases[number] = {}
-        for entry_index, entry in entries:
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            url = entry.get("fullUrl") if isinstance(entry, dict) else None
-            if isinstance(resource, dict) and resource.get("resourceType") == "Patient" and isinstance(url, str):
-                rid = resource.get("id")
-                aliases[number][url] = f"Patient/{rid}" if isinstance(rid, str) else url
-                aliases[number][entry_index] = aliases[number][url]  # a Patient without an id is known by its URL
-        for entry_index, entry in entries:
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            chunk.append(((number, entry_index), resource if resource is not None else entry))
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
-
-
-def _bundle_entries(source: Source, problems: list[Problem]) -> list[tuple[int, Any]]:
-    try:
-        with source.path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (ValueError, UnicodeDecodeError) as error:
-        line = getattr(error, "lineno", None)
-        problems.append(Problem(source.where, line, "this file is not JSON (expected a FHIR Bundle, or NDJSON)"))
-        return []
-    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
-        entries = data.get("entry") or []
-        if not isinstance(entries, list):
-            problems.append(Problem(source.where, None, "Bundle.entry: expected a list"))
-            return []
-        return list(enumerate(entries))
-    return [(-1, {"resource": data})]  # a single resource
-
-
-@dataclass(frozen=True)
-class Imported:
-    """One profile written or left as it was."""
-
-    id: str
-    status: str
-    """new, updated or unchanged."""
-    counts: tuple[int, int, int, int]
-    """Resources mapped to terms, in COUNTED order: conditions, medications, observations, goals."""
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did, without a single value from the records."""
-
-    imported: tuple[Imported, ...]
-    problems: tuple[Problem, ...]
-    unmapped: tuple[tuple[str, int], ...]
-    """Codes that no vocabulary term maps, and how many people have them; most common first."""
-    failed: int
-    """Patients not imported because of an error."""
-    skipped: int
-    """Resources of types the import does not read."""
-    orphans: int
-    """Patients named by resources whose Patient resource is not in the files (skipped)."""
-
-
-def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> ImportReport:
-    """Import every patient in `files` into profiles/<id>.yaml (see docs/import.md)."""
+    A field staff changed since the last import is kept, unless `prefer_record`."""
     settings = load_settings(project)
     vocabulary = load_vocabulary(project, settings)
     id_system = settings.import_.fhir.id_system
@@ -183,6 +75,7 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> Impor
             ]
         )
     sources = _sources(project, files)
+    import_state, state_problems = load_import_state(project)
     profiles = project / PROFILES_DIR
     profiles.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=profiles))  # beside profiles/: renames stay atomic
@@ -193,76 +86,19 @@ def import_fhir(project: Path, files: Sequence[Path], *, jobs: int = 1) -> Impor
         "settings": settings,
         "vocabulary": vocabulary,
         "staging": staging,
+        "salt": import_state.salt,
+        "prefer_record": prefer_record,
+        "coded": coded_terms(vocabulary),
     }
     try:
         with _pool(jobs, state) as pool, FactStore(staging / "facts.sqlite") as store:
-            problems: list[Problem] = []
+            problems: list[Problem] = list(state_problems)
             skipped = _gather(sources, pool, jobs, problems, store)
-            return _write_all(project, staging, store, sources, problems, pool, jobs, skipped)
+            return _write_all(
+                project, staging, store, sources, problems, pool, jobs, skipped, import_state, settings.languages
+            )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-class FactStore:
-    """Every patient's facts, on disk until their profile is written, so memory stays flat.
-
-    A bulk export lists resources by type (all Patients, then all Conditions ...), so a person's
-    profile can only be written once every file is read. The facts wait in a SQLite file in the
-    import's temporary folder beside profiles/ (deleted when the import ends), not in memory.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.connection = sqlite3.connect(path)
-        self.connection.execute("PRAGMA journal_mode = OFF")
-        self.connection.execute("PRAGMA synchronous = OFF")
-        self.connection.execute("CREATE TABLE facts (key TEXT NOT NULL, kind TEXT NOT NULL, fact BLOB NOT NULL)")
-        self.waiting: list[tuple[str, str, bytes]] = []
-
-    def __enter__(self) -> FactStore:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.connection.close()
-
-    def add(self, key: str, fact: Fact) -> None:
-        """Keep one fact of the patient `key`."""
-        self.waiting.append((key, fact.kind, pickle.dumps(fact, protocol=pickle.HIGHEST_PROTOCOL)))
-        if len(self.waiting) >= 4096:
-            self.flush()
-
-    def flush(self) -> None:
-        self.connection.executemany("INSERT INTO facts VALUES (?, ?, ?)", self.waiting)
-        self.waiting = []
-
-    def finish(self) -> None:
-        """Every fact is in: index them by patient."""
-        self.flush()
-        self.connection.execute("CREATE INDEX facts_by_key ON facts (key)")
-
-    def patients(self) -> Iterator[tuple[str, Fact]]:
-        """Each Patient resource's facts, in file order."""
-        for key, blob in self.connection.execute("SELECT key, fact FROM facts WHERE kind = 'patient' ORDER BY rowid"):
-            yield key, pickle.loads(blob)
-
-    def orphans(self) -> int:
-        """Patients that resources name but whose Patient resource is not in the files."""
-        query = "SELECT COUNT(DISTINCT key) FROM facts WHERE key NOT IN (SELECT key FROM facts WHERE kind = 'patient')"
-        return int(self.connection.execute(query).fetchone()[0])
-
-    def record(self, keys: Sequence[str]) -> PatientRecord:
-        """Everything the files say about one patient (who may have a Patient resource in several files)."""
-        record = PatientRecord()
-        marks = ", ".join("?" * len(keys))
-        query = f"SELECT fact FROM facts WHERE key IN ({marks}) ORDER BY rowid"
-        for (blob,) in self.connection.execute(query, tuple(keys)):
-            fact = pickle.loads(blob)
-            if fact.kind == "broken":
-                record.broken = True
-            elif fact.kind == "patient" and isinstance(fact.details, PatientFacts):
-                record.facts, record.position = fact.details, fact.position
-            else:
-                record.add(fact)
-        return record
 
 
 class _Inline:
@@ -304,89 +140,42 @@ def _gather(
     sources: Sequence[Source], pool: ProcessPoolExecutor | _Inline, jobs: int, problems: list[Problem], store: FactStore
 ) -> int:
     """Every resource's facts, kept per patient in `store`; returns how many resources were not read."""
-    aliases: dict[int, dict[str | int, str]] = {}
+    files = _FileContext()
     skipped = 0
-    for fact in _in_order(pool, read_chunk, _chunks(sources, problems, aliases), jobs * 4):
-        key = fact.patient
-        if key is not None and key.startswith("urn:"):
-            key = aliases.get(fact.position[0], {}).get(key, key)
-        elif key is None and fact.resource_type == "Patient":
-            key = aliases.get(fact.position[0], {}).get(fact.position[1])
+    stu3_files: set[int] = set()
+    for fact in _in_order(pool, read_chunk, _chunks(sources, problems, files), jobs * 4):
         if fact.kind == "skipped":
             skipped += 1
             continue
+        key = files.patient_key(fact)
         if fact.kind == "broken":
-            source = sources[fact.position[0]]
-            what = f"{fact.resource_type}: " if fact.resource_type else ""
-            problems.append(source.problem(fact.position[1], what + (fact.error or "not valid FHIR R4")))
+            _report_broken(fact, sources, problems, stu3_files)
         elif key is None and fact.kind == "patient":
             problems.append(sources[fact.position[0]].problem(fact.position[1], "Patient: it has no id"))
-        if key is not None:
-            store.add(key, fact)
+        if fact.warning:
+            problem = sources[fact.position[0]].problem(fact.position[1], f"{fact.resource_type}: {fact.warning}")
+            problems.append(dataclasses.replace(problem, severity="warning"))
+        if fact.kind == "drug" and fact.reference:
+            store.add(files.drug_key(fact.position[0], fact.reference), fact)
+        elif key is not None:
+            store.add(key, files.resolved(fact))
     store.finish()
-    return skipped
+    return skipped + files.skipped
 
 
-def _sources(project: Path, files: Sequence[Path]) -> list[Source]:
-    problems, sources = [], []
-    for path in files:
-        where = display_path(path, project)
-        if not path.is_file():
-            problems.append(Problem(where, None, "no such file"))
-            continue
-        sources.append(Source(path, where, _is_ndjson(path)))
-    if problems:
-        raise InvalidInput(problems)
-    return sources
-
-
-def stage_chunk(chunk: Sequence[tuple[str, PatientRecord]]) -> list[tuple[str, str | None, list[Problem]]]:
+def stage_chunk(chunk: Sequence[tuple[str, PatientRecord]]) -> list[tuple[str, str | None, list[Problem], Edits]]:
     """Stage a chunk of profiles (in a worker process, or here when --jobs 1)."""
     from .writer import stage_profile
 
     state = _STATE
-    return [
-        (
-            profile_id,
-            *stage_profile(
-                state["project"], state["staging"], profile_id, record, state["settings"], state["vocabulary"]
-            ),
+    staged = []
+    for profile_id, record in chunk:
+        edits = Edits(record.last, state["salt"], state["prefer_record"], state["coded"])
+        status, problems, used = stage_profile(
+            state["project"], state["staging"], profile_id, record, state["settings"], state["vocabulary"], edits
         )
-        for profile_id, record in chunk
-    ]
-
-
-def safe_id(value: str) -> str:
-    """A record number as a profile id: lowercase letters, digits and -."""
-    return _UNSAFE_ID.sub("-", value.strip().lower()).strip("-")[:64].strip("-")
-
-
-def _patients_by_id(
-    store: FactStore, sources: Sequence[Source], problems: list[Problem]
-) -> tuple[dict[str, dict[str, list[str]]], int]:
-    """Patients grouped by the profile id their record number makes, and how many cannot be imported."""
-    from ..project.profiles import ID_PATTERN
-
-    numbers: dict[str, str | None] = {}
-    for key, fact in store.patients():  # a Patient given twice: the last one counts
-        assert isinstance(fact.details, PatientFacts)
-        source, at = sources[fact.position[0]], fact.position[1]
-        numbers[key] = fact.details.record_id
-        if not fact.details.record_id:
-            problems.append(
-                source.problem(at, "Patient: no identifier with the system in import.fhir.id_system; not imported")
-            )
-        elif not ID_PATTERN.match(safe_id(fact.details.record_id)):
-            numbers[key] = None
-            problems.append(source.problem(at, "Patient: the record number makes no usable profile id; not imported"))
-    failed = sum(1 for number in numbers.values() if number is None)
-    # One record number is one person, even when several files (Bundles of different visits) hold
-    # a Patient for them: their facts are merged. Two record numbers that make one id are a conflict.
-    by_id: dict[str, dict[str, list[str]]] = {}
-    for key, number in numbers.items():
-        if number is not None:
-            by_id.setdefault(safe_id(number), {}).setdefault(number, []).append(key)
-    return by_id, failed
+        staged.append((profile_id, status, problems, used))
+    return staged
 
 
 def _write_all(
@@ -398,32 +187,30 @@ def _write_all(
     pool: ProcessPoolExecutor | _Inline,
     jobs: int,
     skipped: int,
+    import_state: ImportState,
+    languages: Sequence[str],
 ) -> ImportReport:
     """Check each patient can be imported, then stage and commit their profiles a batch at a time."""
     from .writer import commit_staged
 
     by_id, failed = _patients_by_id(store, sources, problems)
+    deceased = 0
     pending: deque[tuple[str, PatientRecord]] = deque()
 
     def ready() -> Iterator[list[tuple[str, PatientRecord]]]:
         """Chunks of patients to stage, read from the store as the workers need them."""
-        nonlocal failed
+        nonlocal failed, deceased
         chunk: list[tuple[str, PatientRecord]] = []
         for profile_id in sorted(by_id):
-            where = f"{PROFILES_DIR}/{profile_id}.yaml"
-            if len(by_id[profile_id]) > 1:
-                failed += len(by_id[profile_id])
-                problems.append(
-                    Problem(where, None, f"not written: {len(by_id[profile_id])} different record numbers make this id")
-                )
-                continue
-            (keys,) = by_id[profile_id].values()
-            record = store.record(keys)
-            if record.broken:
-                failed += 1
-                problems.append(
-                    Problem(where, None, "not written: a resource of this patient is not valid FHIR (see above)")
-                )
+            record, problem, refused = _checked_record(
+                project, profile_id, by_id[profile_id], store, sources, import_state
+            )
+            if record is None:
+                failed += refused
+                deceased += by_id[profile_id].deceased
+                if refused or problem:
+                    where = f"{PROFILES_DIR}/{profile_id}.yaml"
+                    problems.append(Problem(where, None, problem or "", "error" if refused else "warning"))
                 continue
             chunk.append((profile_id, record))
             pending.append((profile_id, record))
@@ -435,55 +222,44 @@ def _write_all(
 
     imported = []
     people_with: Counter[str] = Counter()
+    unused_with: Counter[str] = Counter()
+    codes = _CodeTally()
     staged: list[str] = []
-    for profile_id, status, stage_problems in _in_order(pool, stage_chunk, ready(), jobs * 2):
+    for profile_id, status, stage_problems, edits in _in_order(pool, stage_chunk, ready(), jobs * 2):
         record = pending.popleft()[1]
         if status is None:
             failed += 1
             problems.extend(stage_problems)
             continue
+        _remember(import_state, profile_id, by_id[profile_id], sources, edits)
         if status != "unchanged":
             staged.append(profile_id)
         if len(staged) >= COMMIT_BATCH:
             commit_staged(project, staging, staged)
             staged = []
         people_with.update(record.unmapped)
+        unused_with.update(record.unused)
+        codes.add(record, languages)
         counts = (
             record.counts["condition"],
             record.counts["medication"],
             record.counts["observation"],
             record.counts["goal"],
         )
-        imported.append(Imported(profile_id, status, counts))
+        imported.append(Imported(profile_id, status, counts, tuple(edits.kept)))
     commit_staged(project, staging, staged)
-    unmapped = tuple(sorted(people_with.items(), key=lambda item: (-item[1], item[0])))
-    return ImportReport(tuple(imported), tuple(problems), unmapped, failed, skipped, store.orphans())
-
-
-def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
-    """The report as lines for the terminal, each with whether it goes to stderr; ids and codes, never values."""
-    for problem in report.problems:
-        yield str(problem), True
-    for item in report.imported:
-        counts = ", ".join(f"{n} {_plural(kind, n)}" for kind, n in zip(COUNTED, item.counts, strict=True))
-        yield f"{item.id} ({item.status}): mapped {counts}", False
-    if report.unmapped:
-        yield "codes that no vocabulary term maps (add them to a term's codes: in content/vocabulary.yaml):", False
-        for code, people in report.unmapped:
-            yield f"  {code}: {people} {'person' if people == 1 else 'people'}", False
-    statuses = Counter(item.status for item in report.imported)
-    summary = (
-        f"imported {len(report.imported)} profile{'s' if len(report.imported) != 1 else ''} "
-        f"({statuses['new']} new, {statuses['updated']} updated, {statuses['unchanged']} unchanged)"
+    save_import_state(project, import_state)  # after the profiles: a crash between keeps edits, never loses one
+    unmapped = tuple(sorted(people_with.items(), key=lambda item: (not codes.is_near(item[0]), -item[1], item[0])))
+    return ImportReport(
+        tuple(imported),
+        tuple(problems),
+        unmapped,
+        failed,
+        skipped,
+        store.orphans(),
+        deceased,
+        _most_first(unused_with),
+        sum(1 for code, _ in unmapped if codes.is_near(code)),
+        tuple(sorted((category, len(found)) for category, found in codes.counted.items())),
+        _most_first(codes.languages),
     )
-    if report.failed:
-        summary += f"; {report.failed} patient{'s' if report.failed != 1 else ''} not imported"
-    if report.orphans:
-        summary += f"; skipped the resources of {report.orphans} patient{'s' if report.orphans != 1 else ''} with no Patient resource"
-    if report.skipped:
-        summary += f"; {report.skipped} resources of other types not read"
-    yield summary, False
-
-
-def _plural(kind: str, count: int) -> str:
-    return kind if count == 1 else kind + "s"

@@ -10,149 +10,33 @@ address, note or narrative). These functions run in worker processes (fhir_impor
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..project.codes import CODE_SYSTEMS
 from ..project.schema import key_text
-from ..project.vocabulary import Vocabulary
-
-CONDITION_FIELDS = ("substances", "conditions")
-"""Profile fields that active Conditions fill."""
-MEDICATION_FIELDS = ("therapies",)
-"""Profile fields that active MedicationRequests and MedicationStatements fill."""
-MEASURE_FIELD = "measures"
-"""The vocabulary block of measures that final Observations fill (when the vocabulary has one)."""
-
-ACTIVE_CONDITION = frozenset({"active", "recurrence", "relapse"})
-REFUTED_CONDITION = frozenset({"entered-in-error", "refuted"})
-ACTIVE_MEDICATION = frozenset({"active"})
-FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})
-OPEN_GOAL = frozenset({"planned", "accepted", "active", "completed"})
-ACTIVE_CARE_TEAM = frozenset({"active"})
-READ_TYPES = frozenset(
-    {"Patient", "Condition", "MedicationRequest", "MedicationStatement", "Observation", "Goal", "CareTeam"}
+from .facts import (
+    FINAL_OBSERVATION,
+    READ_TYPES,
+    CodeIndex,
+    Fact,
+    GoalFacts,
+    PatientFacts,
+    Score,
+    Status,
+    _raw_codes,
+    _raw_codings,
+    code_label,
 )
-"""Resource types the import reads; resources of other types are skipped without being read."""
-_SHORT_SYSTEM = {uri: name for name, uri in CODE_SYSTEMS.items()}
-_CODE_LIKE = re.compile(r"[A-Za-z0-9.:/_#-]{1,80}")
-
+from .resources import _READERS, _observation_codes
 
 # -- codes ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CodeIndex:
-    """Which vocabulary terms a coded record entry stands for."""
-
-    exact: Mapping[tuple[str, str], tuple[tuple[str, str], ...]]
-    """(system URI, code) -> ((field, term), ...)."""
-    prefixes: tuple[tuple[str, str, str, str], ...]
-    """(system URI, code prefix, field, term) for ICD-10-CM codes with a trailing *."""
-
-    @classmethod
-    def from_vocabulary(cls, vocabulary: Vocabulary) -> CodeIndex:
-        exact: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        prefixes = []
-        for (vocabulary_field, term), codes in vocabulary.codes.items():
-            for code in codes:
-                system, _, value = code.partition(":")
-                uri = CODE_SYSTEMS[system]
-                if value.endswith("*"):
-                    prefixes.append((uri, _plain(uri, value[:-1]), vocabulary_field, term))
-                else:
-                    exact.setdefault((uri, _plain(uri, value)), []).append((vocabulary_field, term))
-        return cls({k: tuple(v) for k, v in exact.items()}, tuple(prefixes))
-
-    def terms(self, system: str | None, code: str | None, fields: Sequence[str]) -> list[tuple[str, str]]:
-        """The (field, term) pairs among `fields` that this code means."""
-        if not system or not code:
-            return []
-        plain = _plain(system, code)
-        found = [pair for pair in self.exact.get((system, plain), ()) if pair[0] in fields]
-        found += [
-            (f, term)
-            for uri, prefix, f, term in self.prefixes
-            if uri == system and f in fields and plain.startswith(prefix)
-        ]
-        return found
-
-
-def _plain(system: str, code: str) -> str:
-    """ICD-10-CM codes are compared without their dot (F11.20 and F1120 are the same code)."""
-    code = code.strip()
-    return code.replace(".", "").upper() if system == CODE_SYSTEMS["ICD-10-CM"] else code
-
-
-def code_label(system: str | None, code: str | None) -> str:
-    """A code as the report shows it: ICD-10-CM|F16.20 (the system's URI when it has no short name).
-
-    Anything that does not look like a code (free text typed into a code field) is not shown.
-    """
-    shown = _SHORT_SYSTEM.get(system or "", system or "?")
-    shown = shown if _CODE_LIKE.fullmatch(shown) else "(not a code system)"
-    return f"{shown}|{code if code and _CODE_LIKE.fullmatch(code) else '(not a code)'}"
-
-
 # -- facts: what one resource says about one patient ------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PatientFacts:
-    """What a Patient resource gives a profile."""
-
-    record_id: str | None
-    """The value of the identifier in `import.fhir.id_system`."""
-    name: str | None
-    """The first given name."""
-    language: str | None
-    """The preferred language's code (primary subtag, lowercase)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GoalFacts:
-    """What a Goal resource gives a profile."""
-
-    text: str
-    by: date | None
-    done: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    """One score of a measure."""
-
-    measure: str
-    day: date
-    moment: str
-    """The full effective time, so the latest of two scores on one day wins."""
-    score: int | float
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """What one resource says, small enough to keep for thousands of patients."""
-
-    kind: str
-    """patient, condition, medication, observation, goal, careteam, skipped or broken."""
-    patient: str | None
-    """The patient it belongs to: Patient/<id>, or a Bundle's urn:uuid: full URL."""
-    position: tuple[int, int]
-    """(file number, line in NDJSON or entry index in a Bundle)."""
-    active: bool = False
-    """It counts (an active condition, a final observation ...)."""
-    terms: tuple[tuple[str, str], ...] = ()
-    unmapped: tuple[str, ...] = ()
-    details: PatientFacts | GoalFacts | Score | tuple[tuple[str, str | None], ...] | None = None
-    error: str | None = None
-    resource_type: str = ""
 
 
 def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: CodeIndex, id_system: str) -> Fact:
@@ -168,16 +52,52 @@ def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: C
     owner = _raw_owner(raw)
     if resource_type not in READ_TYPES:
         return Fact("skipped", owner, position, resource_type=resource_type)
+    if resource_type == "Observation" and not index.reads_observation(raw):
+        return _raw_observation(raw, owner, position)  # nothing of it reaches a profile: counted, not validated
     from fhir.resources.R4B import get_fhir_model_class
 
     try:
         resource = get_fhir_model_class(resource_type).model_validate(raw)
     except ValidationError as error:
-        return Fact("broken", owner, position, error=_fhir_problem(error), resource_type=resource_type)
+        stu3 = _stu3_element(raw)
+        problem = _fhir_problem(error) + (f"; {STU3} ({stu3})" if stu3 else "")
+        return Fact("broken", owner, position, error=problem, resource_type=resource_type)
     except (ValueError, TypeError, AttributeError):
         return Fact("broken", owner, position, error="not valid FHIR R4", resource_type=resource_type)
     reader = _READERS[resource_type]
     return reader(resource, owner, position, index, id_system)
+
+
+STU3 = "this looks like FHIR STU3: export FHIR R4 from the record system (further STU3 resources of this file are not listed)"
+"""Added to the error of a resource that has an element only STU3 has (fhir_import.py lists one per file)."""
+_STU3_MARKERS = {
+    "Condition": ("clinicalStatus", "verificationStatus"),  # codes in STU3, CodeableConcepts in R4
+    "MedicationStatement": ("taken",),
+    "Goal": ("status",),  # lifecycleStatus in R4
+    "Patient": ("animal",),
+    "Observation": ("context",),  # encounter in R4
+    "MedicationRequest": ("context",),
+    "CareTeam": ("context",),
+}
+
+
+def _stu3_element(raw: dict[str, Any]) -> str | None:
+    """An element that only an STU3 resource has (resource.element), or None."""
+    for name in _STU3_MARKERS.get(raw["resourceType"], ()):
+        value = raw.get(name)
+        if value is not None and (name not in ("clinicalStatus", "verificationStatus") or isinstance(value, str)):
+            return f"{raw['resourceType']}.{name}"
+    return None
+
+
+def _raw_observation(raw: dict[str, Any], owner: str | None, position: tuple[int, int]) -> Fact:
+    """An Observation no measure or status reads: its codes for the report, without validating it."""
+    if raw.get("status") not in FINAL_OBSERVATION:
+        return Fact("observation", owner, position, resource_type="Observation")
+    unmapped = tuple(code_label(system, code) for system, code in _raw_codings(raw.get("code")) or [])
+    categories = raw.get("category")
+    codes = {code for concept in categories for code in _raw_codes(concept)} if isinstance(categories, list) else set()
+    return _observation_codes(owner, position, unmapped, codes)
 
 
 def _raw_owner(raw: dict[str, Any]) -> str | None:
@@ -191,14 +111,14 @@ def _raw_owner(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def patient_key(reference: str) -> str | None:
+def patient_key(reference: str, resource_type: str = "Patient") -> str | None:
     """Patient/<id> from a reference (relative, absolute or versioned), or a urn: kept to resolve in its Bundle."""
     reference = reference.split("/_history/")[0].strip()
     if reference.startswith("urn:"):
         return reference
     parts = reference.rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2] == "Patient" and parts[-1]:
-        return f"Patient/{parts[-1]}"
+    if len(parts) >= 2 and parts[-2] == resource_type and parts[-1]:
+        return f"{resource_type}/{parts[-1]}"
     return None
 
 
@@ -211,144 +131,6 @@ def _fhir_problem(error: ValidationError) -> str:
         parts.append(f"{key_text(loc) or 'resource'}: {what}")
     more = len(error.errors()) - len(parts)
     return "not valid FHIR R4 (" + "; ".join(parts) + (f"; {more} more" if more > 0 else "") + ")"
-
-
-def _codings(concept: Any) -> list[tuple[str | None, str | None]]:
-    if concept is None:
-        return []
-    return [(coding.system, coding.code) for coding in (concept.coding or [])]
-
-
-def _codes_of(concept: Any) -> set[str | None]:
-    return {code for _, code in _codings(concept)}
-
-
-def _map(concept: Any, index: CodeIndex, fields: Sequence[str]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """Terms that a coded concept means, and its codes when none maps."""
-    codings = _codings(concept)
-    terms: list[tuple[str, str]] = []
-    for system, code in codings:
-        for pair in index.terms(system, code, fields):
-            if pair not in terms:
-                terms.append(pair)
-    unmapped = () if terms else tuple(code_label(s, c) for s, c in codings if c)
-    return tuple(terms), unmapped
-
-
-def _read_patient(
-    resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, id_system: str
-) -> Fact:
-    record_id = next(
-        (i.value for i in (resource.identifier or []) if i.system == id_system and i.value),
-        None,
-    )
-    names = [n for n in (resource.name or []) if n.given]
-    names.sort(key=lambda n: {"usual": 0, "official": 1}.get(n.use or "", 2))
-    given = names[0].given[0].strip() if names and names[0].given[0] else None
-    return Fact(
-        "patient",
-        owner,
-        position,
-        details=PatientFacts(record_id, given or None, _preferred_language(resource)),
-        resource_type="Patient",
-    )
-
-
-def _preferred_language(resource: Any) -> str | None:
-    """The preferred language (or the only one given), as a primary subtag: es-MX -> es."""
-    communication = resource.communication or []
-    chosen = [c for c in communication if c.preferred] or (communication if len(communication) == 1 else [])
-    for item in chosen:
-        for _system, code in _codings(item.language):
-            if code:
-                return code.split("-")[0].split("_")[0].lower()
-    return None
-
-
-def _read_condition(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
-    active = bool(_codes_of(resource.clinicalStatus) & ACTIVE_CONDITION) and not (
-        _codes_of(resource.verificationStatus) & REFUTED_CONDITION
-    )
-    terms, unmapped = _map(resource.code, index, CONDITION_FIELDS) if active else ((), ())
-    return Fact("condition", owner, position, active, terms, unmapped, resource_type="Condition")
-
-
-def _read_medication(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
-    active = resource.status in ACTIVE_MEDICATION
-    concept = resource.medicationCodeableConcept
-    terms, unmapped = _map(concept, index, MEDICATION_FIELDS) if active else ((), ())
-    return Fact("medication", owner, position, active, terms, unmapped, resource_type=type(resource).__name__)
-
-
-def _read_observation(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
-    if resource.status not in FINAL_OBSERVATION:
-        return Fact("observation", owner, position, resource_type="Observation")
-    terms, unmapped = _map(resource.code, index, (MEASURE_FIELD,))
-    value = resource.valueInteger
-    if value is None and resource.valueQuantity is not None:
-        value = resource.valueQuantity.value
-    moment = resource.effectiveDateTime
-    day = _day(moment)
-    if not terms or value is None or day is None:
-        return Fact("observation", owner, position, unmapped=unmapped, resource_type="Observation")
-    score: int | float = int(value) if Decimal(value) == int(value) else float(value)
-    details = Score(terms[0][1], day, str(moment), score)
-    return Fact("observation", owner, position, True, terms[:1], details=details, resource_type="Observation")
-
-
-def _day(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _read_goal(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
-    text = (resource.description.text or "").strip() if resource.description else ""
-    if resource.lifecycleStatus not in OPEN_GOAL or not text:
-        return Fact("goal", owner, position, resource_type="Goal")
-    by = next((_day(t.dueDate) for t in (resource.target or []) if t.dueDate), None)
-    achieved = "achieved" in _codes_of(resource.achievementStatus)
-    done = _day(resource.statusDate) if achieved else None
-    return Fact("goal", owner, position, True, details=GoalFacts(text, by, done), resource_type="Goal")
-
-
-def _read_care_team(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
-    if resource.status is not None and resource.status not in ACTIVE_CARE_TEAM:
-        return Fact("careteam", owner, position, resource_type="CareTeam")
-    members: list[tuple[str, str | None]] = []
-    for participant in resource.participant or []:
-        member = participant.member
-        if member is None or not (member.display or "").strip():
-            continue
-        reference = member.reference or ""
-        if reference.startswith(("Patient/", "RelatedPerson/")) or reference == owner:
-            continue  # the person themself and their family are not the care team
-        role = None
-        for concept in participant.role or []:
-            role = (concept.text or "").strip() or next(
-                (c.display.strip() for c in (concept.coding or []) if c.display and c.display.strip()), None
-            )
-            break
-        members.append((member.display.strip(), role))
-    return Fact("careteam", owner, position, bool(members), details=tuple(members), resource_type="CareTeam")
-
-
-_READERS: dict[str, Callable[[Any, str | None, tuple[int, int], CodeIndex, str], Fact]] = {
-    "Patient": _read_patient,
-    "Condition": _read_condition,
-    "MedicationRequest": _read_medication,
-    "MedicationStatement": _read_medication,
-    "Observation": _read_observation,
-    "Goal": _read_goal,
-    "CareTeam": _read_care_team,
-}
 
 
 # -- one patient's record, gathered from every file ----------------------------------------------
@@ -364,12 +146,19 @@ class PatientRecord:
     """Kinds of resource the record holds for this person (a field is replaced only then)."""
     terms: dict[str, list[str]] = field(default_factory=dict)
     scores: dict[str, dict[date, Score]] = field(default_factory=dict)
+    statuses: dict[str, Status] = field(default_factory=dict)
+    """The latest status Observation of each kind."""
     goals: list[GoalFacts] = field(default_factory=list)
     care_team: list[tuple[str, str | None]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     unmapped: set[str] = field(default_factory=set)
+    unused: set[str] = field(default_factory=set)
+    counted: set[str] = field(default_factory=set)
+    near: set[str] = field(default_factory=set)
     broken: bool = False
     """A resource of this patient is not valid FHIR: nothing is written for them."""
+    last: dict[str, str] = field(default_factory=dict)
+    """What the last import wrote into their profile, as hashes per field (fhir_state.py)."""
 
     def add(self, fact: Fact) -> None:
         """Take in one resource's facts."""
@@ -380,13 +169,17 @@ class PatientRecord:
                 terms.append(term)
         if fact.terms:
             self.counts[fact.kind] += 1
-        self.unmapped.update(fact.unmapped)
+        self._add_codes(fact)
         details = fact.details
         if isinstance(details, Score):
             series = self.scores.setdefault(details.measure, {})
             known = series.get(details.day)
             if known is None or known.moment <= details.moment:
                 series[details.day] = details
+        elif isinstance(details, Status):
+            known_status = self.statuses.get(details.kind)
+            if known_status is None or _instant(known_status.moment) <= _instant(details.moment):
+                self.statuses[details.kind] = details
         elif isinstance(details, GoalFacts):
             self.goals.append(details)
             self.counts["goal"] += 1
@@ -394,3 +187,29 @@ class PatientRecord:
             for member in details:
                 if member not in self.care_team:
                     self.care_team.append(member)
+
+    def _add_codes(self, fact: Fact) -> None:
+        """The codes the report lists or counts."""
+        self.unmapped.update(fact.unmapped)
+        self.unused.update(fact.unused)
+        self.counted.update(fact.counted)
+        if fact.near:
+            self.near.update(fact.unmapped)
+
+    def field_terms(self, name: str) -> list[str]:
+        """The terms of one profile field: from coded resources, then from the latest status Observations."""
+        terms = list(self.terms.get(name, []))
+        for status in self.statuses.values():
+            terms += [term for f, term in status.terms if f == name and term not in terms]
+        return terms
+
+
+def _instant(moment: str) -> str:
+    """An effective time comparable as text: times in UTC where they carry an offset."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.isoformat()

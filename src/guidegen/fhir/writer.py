@@ -15,7 +15,8 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..errors import Problem
+from ..project.digests import digest
 from ..project.profile_parts import CareTeamMember, Goal
 from ..project.profiles import PROFILES_DIR, Profile, load_profile
 from ..project.settings import Settings
@@ -55,35 +57,50 @@ def round_trip_yaml() -> YAML:
 
 
 def stage_profile(
-    project: Path, staging: Path, profile_id: str, record: PatientRecord, settings: Settings, vocabulary: Vocabulary
-) -> tuple[str | None, list[Problem]]:
-    """Write the new or updated profile into `staging`, checked; returns new/updated/unchanged, or None and why.
+    project: Path,
+    staging: Path,
+    profile_id: str,
+    record: PatientRecord,
+    settings: Settings,
+    vocabulary: Vocabulary,
+    edits: Edits | None = None,
+) -> tuple[str | None, list[Problem], Edits]:
+    """Write the new or updated profile into `staging`, checked; returns new/updated/unchanged, or None and why,
+    with the fields it wrote and kept (`edits`: what the last import wrote, see Edits).
 
     `commit_staged` then moves it into profiles/: a profile file is only ever replaced whole.
     """
+    template = edits if edits is not None else Edits(coded=coded_terms(vocabulary))
     path = project / PROFILES_DIR / f"{profile_id}.yaml"
     where = f"{PROFILES_DIR}/{profile_id}.yaml"
     if path.exists():
         document, problems = read_yaml(path, project)
         if document is None:
-            return None, [*problems, Problem(where, None, "not updated: fix this file first (guidegen check)")]
+            return (
+                None,
+                [*problems, Problem(where, None, "not updated: fix this file first (guidegen check)")],
+                template,
+            )
         if not isinstance(document.data, dict):
-            return None, [Problem(where, 1, "not updated: expected a mapping of keys (fix this file first)")]
+            return None, [Problem(where, 1, "not updated: expected a mapping of keys (fix this file first)")], template
         # Most re-imports change nothing: compare as plain data first, and round-trip only what changed.
-        merged = copy.deepcopy(document.data)
-        if merge_record(merged, record, settings, vocabulary, new=False) is None and same_data(merged, document.data):
-            return "unchanged", []
+        merged, edits = copy.deepcopy(document.data), template.fresh()
+        if merge_record(merged, record, settings, vocabulary, new=False, edits=edits) is None and same_data(
+            merged, document.data
+        ):
+            return "unchanged", [], edits
         old_text: str | None = path.read_text(encoding="utf-8")
         yaml = round_trip_yaml()
         data = yaml.load(old_text)
         if not isinstance(data, CommentedMap):
-            return None, [Problem(where, 1, "not updated: expected a mapping of keys (fix this file first)")]
+            return None, [Problem(where, 1, "not updated: expected a mapping of keys (fix this file first)")], template
     else:
         old_text = None
         data = CommentedMap([("id", yaml_word(profile_id))])
-    problem = merge_record(data, record, settings, vocabulary, new=old_text is None)
+    edits = template.fresh(new_profile=old_text is None)
+    problem = merge_record(data, record, settings, vocabulary, new=old_text is None, edits=edits)
     if problem:
-        return None, [Problem(where, None, problem)]
+        return None, [Problem(where, None, problem)], edits
     if old_text is None:
         text = new_profile_text(data)
     else:
@@ -91,7 +108,16 @@ def stage_profile(
         yaml.dump(data, buffer)
         text = buffer.getvalue()
         if text == old_text:
-            return "unchanged", []
+            return "unchanged", [], edits
+    status, problems = _stage_text(project, staging, path, text, settings, vocabulary, old_text is None)
+    return status, problems, edits
+
+
+def _stage_text(
+    project: Path, staging: Path, path: Path, text: str, settings: Settings, vocabulary: Vocabulary, new: bool
+) -> tuple[str | None, list[Problem]]:
+    """Write a profile's new text into `staging` if it loads as a valid profile."""
+    where = f"{PROFILES_DIR}/{path.name}"
     staged = staging / path.name
     staged.write_text(text, encoding="utf-8")
     loaded, problems = load_profile(staged, project, settings, vocabulary)
@@ -102,7 +128,7 @@ def stage_profile(
             Problem(where, p.line, f"not written: the imported profile would not be valid ({p.message})")
             for p in problems
         ]
-    return ("new" if old_text is None else "updated"), []
+    return ("new" if new else "updated"), []
 
 
 def commit_staged(project: Path, staging: Path, profile_ids: Iterable[str]) -> None:
@@ -162,43 +188,120 @@ def yaml_word(text: str) -> str:
     return text if _plain_word(text) else DoubleQuotedScalarString(text)
 
 
+@dataclass
+class Edits:
+    """Which imported fields staff changed since the last import: those are kept, unless the record is preferred."""
+
+    last: Mapping[str, str] = field(default_factory=dict)
+    """Field -> hash of what the last import wrote there (empty: nothing is known, every field is replaced)."""
+    salt: str = ""
+    prefer_record: bool = False
+    coded: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Term field -> its terms with codes (the part of the field the import owns)."""
+    written: dict[str, str] = field(default_factory=dict)
+    """Field -> hash of what this import leaves there (for the next one)."""
+    kept: list[str] = field(default_factory=list)
+    """Fields kept as staff edited them."""
+
+    def fresh(self, *, new_profile: bool = False) -> Edits:
+        """The same knowledge, for one more merge (a new profile file has no edits to keep)."""
+        return Edits({} if new_profile else self.last, self.salt, self.prefer_record, self.coded)
+
+    def hash(self, key: str, value: Any) -> str:
+        """The hash of the part of a field the import owns (coded terms; a care team's names and roles)."""
+        return digest(self.salt, key, json.dumps(self._owned(key, _plain(value)), sort_keys=True, default=str))
+
+    def _owned(self, key: str, value: Any) -> Any:
+        if key in self.coded and isinstance(value, list):
+            return [t for t in value if t in self.coded[key]]
+        if key == "care_team" and isinstance(value, list):
+            return [[m.get("name"), m.get("role")] for m in value if isinstance(m, dict)]
+        return value
+
+    def put(self, data: dict[str, Any], key: str, value: Any, *, stored: str | None = None) -> bool:
+        """Replace a field unless staff changed it since the last import; False when it is kept."""
+        stored = stored or key
+        old = data.get(key)
+        new_hash = self.hash(stored, value)
+        last = self.last.get(stored)
+        if last is not None and not self.prefer_record:
+            old_hash = self.hash(stored, old)
+            if old_hash not in (last, new_hash):
+                self.kept.append(stored)
+                self.written[stored] = last
+                return False
+        self.written[stored] = new_hash
+        if stored == key:
+            put_key(data, key, value)
+        return True
+
+
 def merge_record(
-    data: dict[str, Any], record: PatientRecord, settings: Settings, vocabulary: Vocabulary, *, new: bool
+    data: dict[str, Any],
+    record: PatientRecord,
+    settings: Settings,
+    vocabulary: Vocabulary,
+    *,
+    new: bool,
+    edits: Edits | None = None,
 ) -> str | None:
     """Put the record's facts into a profile's data; a message when it cannot be done."""
+    edits = edits if edits is not None else Edits(coded=coded_terms(vocabulary))
     facts = record.facts
     if facts is not None and facts.name:
-        put_key(data, "name", DoubleQuotedScalarString(facts.name))
+        edits.put(data, "name", DoubleQuotedScalarString(facts.name))
     elif new:
         return "not written: the Patient has no given name, and a profile needs a name"
     if facts is not None and facts.language in settings.languages:
-        put_key(data, "language", yaml_word(facts.language))
-    for field, kind in FILLED_BY.items():
-        if kind in record.seen:
-            put_key(data, field, _terms(data.get(field), record.terms.get(field, []), field, vocabulary))
+        edits.put(data, "language", yaml_word(facts.language))
+    _merge_terms(data, record, vocabulary, edits)
     if "goal" in record.seen:
-        put_key(data, "goals", _goals(record))
+        edits.put(data, "goals", _goals(record))
     if "careteam" in record.seen:
-        put_key(data, "care_team", _care_team(data.get("care_team"), record))
+        edits.put(data, "care_team", _care_team(data.get("care_team"), record))
     if "measures" in Profile.model_fields and record.scores:
-        measures = data.get("measures")
-        if not isinstance(measures, dict):
-            measures = CommentedMap()
-        for measure in sorted(record.scores):
-            series = CommentedSeq()
-            for day in sorted(record.scores[measure]):
-                entry = CommentedMap([("date", day), ("score", record.scores[measure][day].score)])
-                entry.fa.set_flow_style()
-                series.append(entry)
-            series.fa.set_flow_style()
-            measures[measure] = series
-        put_key(data, "measures", measures)
+        _merge_measures(data, record, edits)
     return None
 
 
-def _terms(old: Any, imported: list[str], field: str, vocabulary: Vocabulary) -> CommentedSeq:
-    """Staff's uncoded terms kept, coded ones replaced by the record's; in vocabulary order."""
-    coded = {term for (f, term) in vocabulary.codes if f == field}
+def coded_terms(vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
+    """Per term field, the terms that have codes: the import owns those; the others are staff's."""
+    coded: dict[str, set[str]] = {}
+    for vocabulary_field, term in vocabulary.codes:
+        coded.setdefault(vocabulary_field, set()).add(term)
+    return {k: frozenset(v) for k, v in coded.items()}
+
+
+def _merge_measures(data: dict[str, Any], record: PatientRecord, edits: Edits) -> None:
+    """Each measure's series from the record, unless staff changed that series since the last import."""
+    measures = data.get("measures")
+    if not isinstance(measures, dict):
+        measures = CommentedMap()
+    for measure in sorted(record.scores):
+        series = CommentedSeq()
+        for day in sorted(record.scores[measure]):
+            entry = CommentedMap([("date", day), ("score", record.scores[measure][day].score)])
+            entry.fa.set_flow_style()
+            series.append(entry)
+        series.fa.set_flow_style()
+        if edits.put(measures, measure, series, stored=f"measures.{measure}"):
+            measures[measure] = series
+    put_key(data, "measures", measures)
+
+
+def _merge_terms(data: dict[str, Any], record: PatientRecord, vocabulary: Vocabulary, edits: Edits) -> None:
+    """Coded terms: replaced when the record holds resources of the kind that fills the field."""
+    for name, kind in FILLED_BY.items():
+        imported = record.field_terms(name)
+        if kind in record.seen:
+            edits.put(data, name, _terms(data.get(name), imported, name, vocabulary))
+        elif imported:  # only a status Observation speaks to this field: add its terms, remove none
+            edits.put(data, name, _terms(data.get(name), imported, name, vocabulary, replace=False))
+
+
+def _terms(old: Any, imported: list[str], field: str, vocabulary: Vocabulary, *, replace: bool = True) -> CommentedSeq:
+    """Staff's uncoded terms kept, coded ones replaced by the record's (or kept too); in vocabulary order."""
+    coded = {term for (f, term) in vocabulary.codes if f == field} if replace else set()
     kept = [t for t in (old or []) if isinstance(t, str) and t not in coded]
     wanted = set(kept) | set(imported)
     order = vocabulary.terms(field)

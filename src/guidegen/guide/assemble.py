@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from ..project.vocabulary import Vocabulary
 from ..text.markdown import render_markdown
 from ..text.personalise import personalise
 from .progress import Progress, progress_for
+from .shared import SharedRender, blocks_used, place_shared, render_shared
 from .tiers import Tier, in_reading_order, ranked, struggles_of, tier_of
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class GuideModule:
     """True when shown in the default language because no translation exists."""
     language: str
     """The language the text is in."""
+    marked: str = ""
+    """The body with a marker where each shared block goes (see with_shared_placed); empty for a
+    module made without any, whose `html` is then kept as it is."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class Guide:
     """The pages most important for this person, most important first ("Start here")."""
     crisis: tuple[int, ...] | None = None
     """The crisis lines in settings that fit this person, by position (None: every line)."""
+    shared: Mapping[str, SharedRender] = field(default_factory=dict)
+    """The shared blocks its modules include that concern this person, rendered for them."""
 
     @property
     def new_modules(self) -> frozenset[str]:
@@ -138,10 +144,21 @@ def render_module(
     guide's section headings, which a module may name (`{{ sections.coping }}`)."""
     text, untranslated = module.text_for(language)
     personalised = personalise(text.template, text.source, text.where, view, sections)
-    body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings)
-    return GuideModule(
-        module.id, text.title, text.summary, Markup(personalised.fill(body)), untranslated, text.language
+    body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings, language=language)
+    marked = Markup(personalised.fill(body))
+    return GuideModule(module.id, text.title, text.summary, marked, untranslated, text.language, marked)
+
+
+def with_shared_placed(guide: Guide) -> Guide:
+    """The guide with each shared block in full where it first appears and a link back after that;
+    made again for a printed guide with fewer modules, so paper links only to what is on paper."""
+    modules = [module for section in guide.sections for module in section.modules]
+    bodies = iter(place_shared([m.marked or m.html for m in modules], guide.shared, guide.strings, guide.language))
+    sections = tuple(
+        replace(section, modules=tuple(replace(m, html=next(bodies)) for m in section.modules))
+        for section in guide.sections
     )
+    return replace(guide, sections=sections)
 
 
 def make_guide(project: Project, person: Profile) -> Guide:
@@ -158,6 +175,8 @@ def make_guide(project: Project, person: Profile) -> Guide:
         for section_id, modules in modules_by_section(in_reading_order(selected, tiers)).items():
             rendered = tuple(render_module(module, language, view, strings, titles) for module in modules)
             sections.append(GuideSection(section_id, titles[section_id], rendered))
+        wanted = blocks_used(m.marked for section in sections for m in section.modules)
+        shared = render_shared(project.blocks, wanted, person, language, view, strings, titles)
     except InvalidInput as error:
         raise InvalidInput(p.adding(f"building guide {person.id}") for p in error.problems) from None
     made = guide_date([entry.date for entry in person.review.history])
@@ -167,7 +186,7 @@ def make_guide(project: Project, person: Profile) -> Guide:
     labels = functools.partial(term_label, project.vocabulary, language, project.settings.default_language)
     start = start_here(person, ranked(selected, tiers), tiers, shown, labels, strings)
     crisis = tuple(i for i, rule in enumerate(project.crisis_rules) if rule is None or holds(rule, person))
-    return Guide(
+    guide = Guide(
         person,
         language,
         made,
@@ -178,7 +197,9 @@ def make_guide(project: Project, person: Profile) -> Guide:
         tiers=tiers,
         start_here=start,
         crisis=crisis,
+        shared=shared,
     )
+    return with_shared_placed(guide)
 
 
 START_HERE = (3, 5)

@@ -66,6 +66,11 @@ class Tier:
         return TIERS.index(self.name)
 
     @property
+    def names_risk(self) -> bool:
+        """Whether the person's clinical risk put the module here."""
+        return any(key == "risk" for key, _ in self.because)
+
+    @property
     def always_printed(self) -> bool:
         """Whether this tier is on paper whatever the budget."""
         return self.name in ALWAYS_PRINTED
@@ -147,9 +152,10 @@ def _finds(word: str, text: str) -> bool:
 
 
 def ranked(modules: Sequence[Module], tiers: Mapping[str, Tier]) -> list[Module]:
-    """Modules, most relevant first: tier, then priority, then guide order."""
+    """Modules, most relevant first: tier (inside "safety for you", the pages about the person's risk
+    first), then priority, then guide order."""
     position = {module.id: index for index, module in enumerate(modules)}
-    return sorted(modules, key=lambda m: (tiers[m.id].rank, m.priority, position[m.id]))
+    return sorted(modules, key=lambda m: (tiers[m.id].rank, not tiers[m.id].names_risk, m.priority, position[m.id]))
 
 
 def in_reading_order(modules: Sequence[Module], tiers: Mapping[str, Tier]) -> list[Module]:

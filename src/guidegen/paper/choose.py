@@ -21,7 +21,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..guide.assemble import Guide, GuideModule
+from ..guide.assemble import Guide, GuideModule, with_shared_placed
 from ..guide.tiers import Tier, ranked
 from ..project.content import Module
 from ..project.settings import Settings
@@ -229,7 +229,7 @@ def printed_guide(guide: Guide, printed: Collection[str] | None) -> tuple[Guide,
         left_out.extend(module for module in section.modules if module.id not in printed)
         if kept:
             sections.append(dataclasses.replace(section, modules=kept))
-    return dataclasses.replace(guide, sections=tuple(sections)), tuple(left_out)
+    return with_shared_placed(dataclasses.replace(guide, sections=tuple(sections))), tuple(left_out)
 
 
 def budget_for(guide: Guide, modules: Sequence[Module], settings: Settings) -> Budget | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from babel.dates import format_date
 from babel.lists import format_list
@@ -23,9 +23,10 @@ from .schema import Day, Frozen, Text, Whole, unknown, validate
 from .settings import Settings
 from .userfiles import read_text
 from .vocabulary import HELPS_WITH, Vocabulary
-from .yamlfile import parse_yaml
+from .yamlfile import YamlDocument, parse_yaml
 
 CONTENT_DIR = "content"
+F = TypeVar("F", bound=Frozen)
 _FILE_NAME = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*)(?:\.(?P<lang>[a-z]{2,3}(?:_[A-Z]{2})?))?\.md$")
 
 
@@ -119,10 +120,10 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     raise InvalidInput([Problem(where, 1, "the front matter is never closed: add a line with --- after its last key")])
 
 
-def load_module_text(
-    path: Path, root: Path, language: str, settings: Settings, vocabulary: Vocabulary, env: Any
-) -> tuple[ModuleText, Rule, Rule | None]:
-    """Read one module file: front matter validated, rule parsed, body compiled and tried once."""
+def read_front_matter(path: Path, root: Path, model: type[F]) -> tuple[F, YamlDocument, str, str]:
+    """A module-like file read: its front matter validated against `model`, the YAML document (for
+    the lines of its keys), the body preceded by blank lines so its line numbers are the file's,
+    and the file as shown in messages."""
     where = display_path(path, root)
     raw, problem = read_text(path, root)
     if raw is None:
@@ -133,23 +134,17 @@ def load_module_text(
     if document is None:
         raise InvalidInput(found)
     if document.data is None:
-        raise InvalidInput([Problem(where, 2, "the front matter is empty: it needs at least title and summary")])
-    front, found = validate(FrontMatter, document, where)
+        required = " and ".join(name for name, field in model.model_fields.items() if field.is_required())
+        raise InvalidInput([Problem(where, 2, f"the front matter is empty: it needs at least {required}")])
+    front, found = validate(model, document, where)
     if front is None:
         raise InvalidInput(found)
-    problems = Problems()
-    rule, relevant = EVERYONE, None
-    rule_source = RuleSource(where, document.line, vocabulary, settings.languages, problems)
-    if front.when is not None:
-        rule = parse_rule(front.when, ("when",), rule_source)
-    if front.relevant_when is not None:
-        relevant = parse_rule(front.relevant_when, ("relevant_when",), rule_source)
-    allowed = vocabulary.terms(HELPS_WITH)
-    for index, term in enumerate(front.helps_with):
-        if term not in allowed:
-            message = f"helps_with: {unknown('term', term, allowed)} (expected one of: {', '.join(allowed) or 'none declared in the vocabulary'})"
-            problems.add(where, document.line(("helps_with", index)), message)
-    source = "\n" * (body_line - 1) + body
+    return front, document, "\n" * (body_line - 1) + body, where
+
+
+def compile_body(env: Any, source: str, where: str, settings: Settings, problems: Problems) -> Template:
+    """A body compiled, checked without rendering, and tried once on a person with nothing filled
+    in; raises InvalidInput with every problem collected so far."""
     try:
         template = compile_template(env, source, where)
     except InvalidInput as error:
@@ -160,6 +155,28 @@ def load_module_text(
     problems.raise_errors()
     trial_sections = {section: section for section in settings.sections}
     personalise(template, source, where, TRIAL_PERSON.template_view(), trial_sections)  # runtime errors surface now
+    return template
+
+
+def load_module_text(
+    path: Path, root: Path, language: str, settings: Settings, vocabulary: Vocabulary, env: Any
+) -> tuple[ModuleText, Rule, Rule | None]:
+    """Read one module file: front matter validated, rules parsed, body compiled and tried once."""
+    front, document, source, where = read_front_matter(path, root, FrontMatter)
+    problems = Problems()
+    rule, relevant = EVERYONE, None
+    rule_source = RuleSource(where, document.line, vocabulary, settings.languages, problems)
+    if front.when is not None:
+        rule = parse_rule(front.when, ("when",), rule_source)
+    if front.relevant_when is not None:
+        relevant = parse_rule(front.relevant_when, ("relevant_when",), rule_source)
+    allowed = vocabulary.terms(HELPS_WITH)
+    for index, term in enumerate(front.helps_with):
+        if term not in allowed:
+            expected = ", ".join(allowed) or "none declared in the vocabulary"
+            message = f"helps_with: {unknown('term', term, allowed)} (expected one of: {expected})"
+            problems.add(where, document.line(("helps_with", index)), message)
+    template = compile_body(env, source, where, settings, problems)
     return ModuleText(language, path, where, front.title, front.summary, source, template, front), rule, relevant
 
 
@@ -276,7 +293,7 @@ def _load_section(
     translations: dict[str, dict[str, ModuleText]] = {}
     for path in sorted(folder.glob("*.md")):
         where = display_path(path, root)
-        named = _module_name(path.name, where, settings, problems)
+        named = module_name(path.name, where, settings, problems)
         if named is None:
             continue
         module_id, language = named
@@ -319,7 +336,7 @@ def _load_section(
     ]
 
 
-def _module_name(name: str, where: str, settings: Settings, problems: Problems) -> tuple[str, str] | None:
+def module_name(name: str, where: str, settings: Settings, problems: Problems) -> tuple[str, str] | None:
     """(module id, language) from a file name, or None with a problem."""
     match = _FILE_NAME.match(name)
     if not match:

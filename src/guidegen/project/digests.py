@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import __version__
+from .content import CONTENT_DIR
 from .settings import SETTINGS_FILE
+from .shared import SHARED_DIR
 from .theme import theme_fingerprint
 from .userfiles import read_bytes
 from .vocabulary import VOCABULARY_FILE
@@ -32,10 +34,13 @@ def file_digest(path: Path) -> str:
 
 
 def shared_digest(root: Path, theme_dirs: tuple[Path, ...]) -> str:
-    """Hash of the inputs every guide uses: guidegen's version, settings, vocabulary and theme."""
+    """Hash of the inputs every guide uses: guidegen's version, settings, vocabulary, theme and
+    the shared blocks (content/_shared/, which any module may include)."""
     settings = (root / SETTINGS_FILE).read_bytes()
     vocabulary = (root / VOCABULARY_FILE).read_bytes()
-    return digest(__version__, settings, vocabulary, theme_fingerprint(theme_dirs))
+    blocks = sorted((root / CONTENT_DIR / SHARED_DIR).glob("*.md"))
+    block_digests = [f"{path.name}={file_digest(path)}" for path in blocks]
+    return digest(__version__, settings, vocabulary, theme_fingerprint(theme_dirs), *block_digests)
 
 
 def module_file_digests(files: Iterable[tuple[str, Path]]) -> dict[str, str]:

@@ -1,7 +1,9 @@
-"""JSON Schemas (draft 2020-12) of a project's files, for completion and checking in editors.
+"""JSON Schemas (draft-07, with an `$id`) of a project's files, for completion and checking in editors.
 
 Made from the same pydantic models that validate the files, with this project's vocabulary
 terms and languages as enums, so an editor flags `substances: [alcohl]` as the loader would.
+Draft-07 because the common YAML extension of VS Code supports it (not 2020-12): pydantic's
+output is rewritten for it (`$defs` -> `definitions`, a `$ref` with siblings under `allOf`).
 """
 
 from __future__ import annotations
@@ -17,20 +19,57 @@ from .profiles import ID_PATTERN, Profile
 from .settings import Settings, load_settings
 from .vocabulary import (
     BORROWED_FIELDS,
+    HELPS_WITH,
     LIST_FIELDS,
+    RISK,
     SINGLE_FIELDS,
     TERM_FIELDS,
     Vocabulary,
     load_vocabulary,
 )
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+DRAFT = "http://json-schema.org/draft-07/schema#"
 KINDS = ("profile", "module", "settings", "vocabulary")
+SCHEMA_ID = "urn:guidegen:schema:{kind}"
+"""Each schema's `$id`: stable, and not a web address (the enums are this project's, nothing is published)."""
+PROFILE_KEYS = {
+    "goals": "Goals in the person's words: text, and optionally by (a date to reach it) and done (the date reached).",
+    "reasons": "The person's own reasons for change, in their words.",
+    "triggers": "Situations, feelings, people or places that make use more likely.",
+    "warning_signs": "Signs that a crisis or a return to use may be coming.",
+    "coping": "What helps the person cope, in their words.",
+    "people": "People who support the person, and how to reach them.",
+    "care_team": "Professionals on the person's care team: name, role, phone.",
+    "safety_plan": "The person's safety plan.",
+    "review": "When this profile is next reviewed, and the reviews done.",
+}
+"""Descriptions of the profile keys whose model attribute has none (shown as hover help in editors)."""
 
 
 def schema_json(project: Path, kind: str) -> str:
     """The schema of one kind of file, as indented JSON text."""
-    return json.dumps(make_schema(project, kind), indent=2, ensure_ascii=False, sort_keys=False)
+    schema = _draft07(make_schema(project, kind))
+    return json.dumps({"$id": SCHEMA_ID.format(kind=kind), **schema}, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def _draft07(schema: Any) -> Any:
+    """pydantic's JSON Schema (2020-12 keywords) as draft-07: `$defs` -> `definitions`, and a `$ref` with
+    siblings (a description) moved under `allOf`, since draft-07 ignores a `$ref`'s siblings."""
+    if isinstance(schema, list):
+        return [_draft07(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    found = {("definitions" if key == "$defs" else key): _draft07(value) for key, value in schema.items()}
+    if isinstance(found.get("$ref"), str):
+        found["$ref"] = found["$ref"].replace("#/$defs/", "#/definitions/")
+        if len(found) > 1:
+            found["allOf"] = [*found.get("allOf", []), {"$ref": found.pop("$ref")}]
+    if isinstance(found.get("prefixItems"), list):
+        closed = found.get("items") is False
+        found["items"] = found.pop("prefixItems")
+        if closed:
+            found["additionalItems"] = False
+    return found
 
 
 def make_schema(project: Path, kind: str) -> dict[str, Any]:
@@ -77,8 +116,42 @@ def profile_schema(settings: Settings, vocabulary: Vocabulary) -> dict[str, Any]
     language = {"type": "string", "enum": list(settings.languages)}
     properties["language"] = {**_strip_type(properties["language"]), "anyOf": [language, {"type": "null"}]}
     properties["id"]["pattern"] = ID_PATTERN.pattern
+    if "measures" in properties and vocabulary.measures:
+        properties["measures"] = _measures(properties["measures"], vocabulary)
+    for key, description in PROFILE_KEYS.items():
+        if key in properties and not properties[key].get("description"):
+            properties[key]["description"] = description
     _dates_as_text(schema)
     return _document(schema, "guidegen profile")
+
+
+def _measures(prop: dict[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
+    """`measures:` with the vocabulary's measures by name, each score within its range."""
+    by_measure = {}
+    for measure in vocabulary.measures.values():
+        score = {
+            "type": "object",
+            "properties": {
+                "date": {"type": "string", "format": "date", "description": "The day of the score."},
+                "score": {"type": "number", "minimum": measure.low, "maximum": measure.high},
+                "items": {
+                    "type": "object",
+                    "description": "Item scores where an item matters on its own, e.g. PHQ-9 item 9: {9: 1}.",
+                    "propertyNames": {"pattern": "^[1-9][0-9]?$"},
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                },
+            },
+            "required": ["date", "score"],
+            "additionalProperties": False,
+        }
+        name = next(iter(measure.labels.values()), "")
+        label = f"{name}: " if name else ""
+        by_measure[measure.id] = {
+            "type": "array",
+            "items": score,
+            "description": f"{label}scores {measure.low} to {measure.high}, one per day.",
+        }
+    return {**_strip_type(prop), "type": "object", "properties": by_measure, "additionalProperties": False}
 
 
 def _strip_type(prop: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +182,8 @@ def rule_schema(settings: Settings, vocabulary: Vocabulary) -> dict[str, Any]:
         "language": _term_or_terms({"type": "string", "enum": list(settings.languages)}),
     }
     for field in vocabulary.fields:
-        properties[field] = _term_or_terms(_terms(vocabulary, field))
+        if field != HELPS_WITH:
+            properties[field] = _term_or_terms(_terms(vocabulary, field))
     for field, source in BORROWED_FIELDS.items():
         if source in vocabulary.fields:
             properties[field] = _term_or_terms(_terms(vocabulary, source))
@@ -162,6 +236,14 @@ def vocabulary_schema(settings: Settings) -> dict[str, Any]:
         "additionalProperties": term,
         "minProperties": 1,
     }
+    words = {"type": "array", "items": {"type": "string", "minLength": 1}}
+    found_by = {
+        "type": "object",
+        "description": "Words that find this term in a person's triggers and warning signs, per language.",
+        "additionalProperties": words,
+    }
+    helped = {**term, "properties": {**labels, "words": found_by}}
+    helps_with = {**copy.deepcopy(field), "additionalProperties": helped}
     band = {
         "type": "object",
         "properties": {"from": {"type": "integer"}, "to": {"type": "integer"}, **labels},
@@ -185,6 +267,10 @@ def vocabulary_schema(settings: Settings) -> dict[str, Any]:
         "$schema": DRAFT,
         "title": "guidegen vocabulary",
         "type": "object",
-        "properties": {**{name: copy.deepcopy(field) for name in TERM_FIELDS}, "measures": measures},
+        "properties": {
+            **{name: copy.deepcopy(field) for name in (*TERM_FIELDS, RISK)},
+            HELPS_WITH: helps_with,
+            "measures": measures,
+        },
         "additionalProperties": False,
     }

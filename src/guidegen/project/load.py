@@ -6,7 +6,7 @@ Shared inputs are all or nothing: any problem in them stops a build before anyth
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +19,7 @@ from .digests import digest, shared_digest
 from .profiles import LoadedProfile, load_profiles
 from .rules import Rule, RuleSource, parse_rule
 from .settings import SETTINGS_FILE, Settings, load_settings
+from .shared import SharedBlock, load_shared_blocks, reference_problems
 from .theme import Theme, load_theme
 from .vocabulary import Vocabulary, load_vocabulary
 from .yamlfile import read_yaml
@@ -51,6 +52,8 @@ class Project:
 
     The rule is not in it: a changed rule matters only where it changes who gets the module,
     and that shows in each guide's list of selected modules."""
+    blocks: Mapping[str, SharedBlock] = field(default_factory=dict)
+    """Shared blocks (content/_shared/) by id; their files are part of `shared`'s hash."""
 
 
 def load_project(root: Path, check_theme: ThemeCheck | None = None) -> Project:
@@ -62,10 +65,14 @@ def load_project(root: Path, check_theme: ThemeCheck | None = None) -> Project:
     problems = Problems()
     theme = _collect(problems, lambda: load_theme(root, settings))
     modules = _collect(problems, lambda: load_modules(root, settings, vocabulary)) or []
+    blocks = _collect(problems, lambda: load_shared_blocks(root, settings, vocabulary))
+    texts = [(t.where, t.source) for m in modules for t in m.texts.values()]
+    if blocks is not None:  # when they failed to load, their problems say so; references wait
+        problems.extend(reference_problems(texts, blocks))
+        texts += [(t.where, t.source) for b in blocks.values() for t in b.texts.values()]
     if theme is not None:
-        for module in modules:
-            for text in module.texts.values():
-                problems.extend(lint_markdown(text.source, text.where, theme.asset_exists))
+        for where, source in texts:
+            problems.extend(lint_markdown(source, where, theme.asset_exists))
     if theme is not None and check_theme is not None:
         problems.extend(check_theme(theme, settings, root))  # a broken page template stops the build
     problems.raise_errors()
@@ -78,8 +85,9 @@ def load_project(root: Path, check_theme: ThemeCheck | None = None) -> Project:
         for m in modules
     }
     shared = shared_digest(root, theme.dirs)
+    pages = theme.page_environment()
     crisis = crisis_rules(root, settings, vocabulary)
-    return Project(root, settings, vocabulary, tuple(modules), theme, theme.page_environment(), shared, crisis, hashes)
+    return Project(root, settings, vocabulary, tuple(modules), theme, pages, shared, crisis, hashes, blocks or {})
 
 
 def crisis_rules(root: Path, settings: Settings, vocabulary: Vocabulary) -> tuple[Rule | None, ...]:

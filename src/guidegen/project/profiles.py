@@ -18,7 +18,7 @@ from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .yamlfile import YamlDocument, read_yaml
 
 PROFILES_DIR = "profiles"
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\Z")
 RESERVED_IDS = frozenset({"assets", "index", "robots", "sitemap", "favicon", "manifest", "guidegen", "preview"})
 """Ids that name, or could one day name, guidegen's own files in the output folder."""
 
@@ -165,7 +165,7 @@ def find_profile(root: Path, profile_id: str) -> Path:
         path = root / PROFILES_DIR / f"{profile_id}{suffix}"
         if path.is_file():
             return path
-    raise UsageError(f"no profile with id {profile_id} in {PROFILES_DIR}/")
+    raise UsageError(f"no profile with that id in {PROFILES_DIR}/ (the id is not repeated here: it may be a name)")
 
 
 def load_profile(

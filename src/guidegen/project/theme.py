@@ -169,7 +169,7 @@ def theme_fingerprint(dirs: tuple[Path, ...]) -> str:
     digest = hashlib.sha256()
     for folder in (*dirs, font_dir()):
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
+            if (path.is_file() or path.is_symlink()) and "__pycache__" not in path.parts:  # a linked folder counts
                 digest.update(str(path.relative_to(folder)).encode())
                 data, _ = read_bytes(path, (folder,), str(path), MAX_ASSET_BYTES)
                 digest.update(data if data is not None else b"\0refused")

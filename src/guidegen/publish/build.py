@@ -4,8 +4,9 @@ Markdown, render HTML, render PDF, and write; then record what was built.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,23 +18,28 @@ from markupsafe import Markup
 from ..errors import Problem, UsageError, display_path
 from ..project.content import CONTENT_DIR
 from ..project.digests import file_digest, module_file_digests, shared_digest
-from ..project.profiles import ID_PATTERN, check_id, profile_paths
-from ..project.settings import Settings, load_settings
-from ..project.theme import load_theme, theme_folders
+from ..project.profiles import ID_PATTERN, PROFILES_DIR, check_id, profile_paths
+from ..project.settings import SETTINGS_FILE, Settings, load_settings
+from ..project.theme import TEMPLATES_DIR, load_theme, theme_folders
+from ..web.app import app_assets
 from ..web.pages import guide_link
 from ..web.themecheck import load_checked_project
-from .job import PDF_FILE, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
+from .job import PDF_FILE, SEALED_PDF, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
 from .output import INDEX_MARK, INDEX_TEMPLATE, Writer
 from .pool import Jobs
 from .state import (
     MAIN_MANIFEST,
     OLD_MANIFEST,
-    STATE_DIR,
+    SLUG,
     Link,
     Manifest,
     ProjectState,
     manifest_name,
 )
+from .statefile import STATE_DIR, Damaged, parse
+
+IMPORT_STAGING = re.compile(r"^\.import-[A-Za-z0-9_]{8}\Z")
+"""A staging folder of `guidegen import fhir` (tempfile.mkdtemp's name) in profiles/."""
 
 
 @dataclass
@@ -75,14 +81,16 @@ def build(
 ) -> BuildReport:
     """Build the guides named by `ids` (all when empty), rendering only what changed; `sealed`
     overrides `web.access` (the live preview shows plain pages on this computer)."""
-    settings, state, report, writer = load_settings(root), ProjectState(root), BuildReport(), Writer(root)
+    settings, state, report = load_settings(root), ProjectState(root), BuildReport()
     outputs = tuple(name for name, wanted in ((WEB_FILE, html), (PDF_FILE, pdf)) if wanted)
     with state.locked(on_wait):
         paths = choose_profiles(root, ids, report)
-        places = choose_places(root, settings, out, sealed)
-        clear_leftovers(writer, places)
+        places = choose_places(root, settings, out, sealed, report)
+        writer = Writer(root, (places.site,), (places.staff,))
+        clear_leftovers(root, writer, places)
         manifest_file = manifest_name(places.site, root / settings.output)
         manifest, links = state.manifest(manifest_file), state.links_for(p.stem for p in paths)
+        revoke(writer, places, links, None if ids else paths)
         gone = [] if ids else sorted(set(manifest.guides) - {p.stem for p in paths})
         modules = module_file_digests(module_files(root, settings))
         if not force and not gone and nothing_changed(root, places, manifest, links, modules, paths, outputs):
@@ -92,7 +100,7 @@ def build(
             inputs_unchanged = manifest.inputs_unchanged(project.shared, modules)
             plan = BuildPlan(project, places, manifest, links, outputs, force, inputs_unchanged, state.histories())
             following = build_changed(plan, writer, modules, paths, jobs, report, on_progress)
-            remove_old_files(writer, places, manifest, following, gone, report)
+            remove_gone(writer, places, following, gone, report)
             record_build(state, writer, manifest_file, following, plan.histories, gone)
         writer.write_index(places.staff, staff_index(root, settings, places, links) if index else None)
     return report.finish(state.warnings)
@@ -113,17 +121,30 @@ def record_build(
         state.save_histories({i: dict(h) for i, h in histories.items() if i not in gone})
 
 
-def choose_places(root: Path, settings: Settings, out: str | Path | None, sealed: bool | None) -> Places:
-    """The published folder (--out, else `output`) and the staff folder; staff files and the
-    project state may never be inside the published folder."""
+def choose_places(
+    root: Path, settings: Settings, out: str | Path | None, sealed: bool | None, report: BuildReport
+) -> Places:
+    """The published folder (--out, else `output`) and the staff folder. Staff files, the project
+    state and the project's inputs may never be published: an output folder that holds any of
+    them, or lies inside one, is refused; one outside the project is written with a warning (the
+    live preview's own folder, `sealed` given, is not warned about)."""
     site = Path(out) if out is not None else root / settings.output
+    source = "--out" if out is not None else SETTINGS_FILE
     staff = root / settings.print_output
-    published = site.resolve()
-    for name, kept in (("print_output", staff), ("the project state", root / STATE_DIR)):
-        if kept.resolve() == published or published in kept.resolve().parents:
-            raise UsageError(f"the output folder may not hold {name}: choose another folder")
+    published, project = site.resolve(), root.resolve()
+    if published == project or published in project.parents:
+        raise UsageError(f"{source}: the output folder may not be the project folder or hold it: choose another folder")
+    kept = [("print_output", staff), ("the project state", root / STATE_DIR)]
+    kept += [(f"{name}/", root / name) for name in (PROFILES_DIR, CONTENT_DIR, TEMPLATES_DIR)]
+    for name, folder in kept:
+        inside = name.endswith("/") and folder.resolve() in published.parents
+        if inside or folder.resolve() == published or published in folder.resolve().parents:
+            raise UsageError(f"{source}: the output folder may not be or hold {name}: choose another folder")
     if site.exists() and not site.is_dir():
         raise UsageError(f"the output folder {display_path(site, root)} is a file, not a folder")
+    if project not in published.parents and sealed is None:
+        message = "the output folder is outside the project: every build writes and cleans it, so check it is the one you publish"
+        report.problems.append(Problem(source, None, message, "warning"))
     return Places(site, staff, settings.web.access == "private" if sealed is None else sealed)
 
 
@@ -139,8 +160,10 @@ def build_changed(
     """Render the guides whose inputs changed; the manifest that records the result."""
     manifest, project = plan.manifest, plan.project
     assets = manifest.assets
-    if plan.force or manifest.shared != project.shared or not all((plan.places.site / a).is_file() for a in assets):
-        assets = writer.write_shared(plan.places.site, project.theme)
+    made = app_assets()
+    missing = not all((plan.places.site / a).is_file() for a in [*assets, *(f"assets/{n}" for n in made)])
+    if plan.force or manifest.shared != project.shared or missing:
+        assets = writer.write_shared(plan.places.site, project.theme, made)
     following = Manifest(project.shared, modules, dict(manifest.guides), assets)
     for result in build_guides(plan, paths, jobs, on_progress):
         record_result(result, report, following)
@@ -150,42 +173,56 @@ def build_changed(
     return following
 
 
-def remove_old_files(
-    writer: Writer, places: Places, manifest: Manifest, following: Manifest, gone: Sequence[str], report: BuildReport
-) -> None:
-    """Remove the files of guides whose profile is gone, and the old folder of a guide whose
-    link was rotated (once its new folder is built)."""
+def remove_gone(writer: Writer, places: Places, following: Manifest, gone: Sequence[str], report: BuildReport) -> None:
+    """Forget the guides whose profile is gone and remove their staff PDF (their web folder went
+    with `revoke`)."""
     for guide_id in gone:
-        record = manifest.guides[guide_id]
-        files = places.web_files(guide_id, record.slug, record.outputs)
-        writer.remove(places.site / record.slug, [path.name for role, path in files.items() if role != "print"])
-        if "print" in files:
-            files["print"].unlink(missing_ok=True)
+        writer.remove_whole(places.staff / f"{guide_id}.pdf")
         following.guides.pop(guide_id, None)
         report.removed.append(guide_id)
-    for guide_id, record in manifest.guides.items():
-        now = following.guides.get(guide_id)
-        if now is not None and now.slug != record.slug:
-            files = places.web_files(guide_id, record.slug, record.outputs)
-            writer.remove(places.site / record.slug, [path.name for role, path in files.items() if role != "print"])
 
 
-def clear_leftovers(writer: Writer, places: Places) -> None:
-    """Before building: temporary files a killed build left, and what the first edition of
-    guidegen published that named people (site/<id>/ folders and its manifest)."""
+def revoke(writer: Writer, places: Places, links: Mapping[str, Link], paths: Sequence[Path] | None) -> None:
+    """Remove, whole, every guide folder in the published folder that no current link names: a
+    rotated link's old folder, a deleted profile's, any a lost manifest forgot (`paths` None: a
+    build of some ids, where every person's link is current). In every other guide folder,
+    remove each file the access mode would not write (a plain guide.pdf in a private site)."""
+    current = {link.slug for link in links.values()} if paths is None else {links[p.stem].slug for p in paths}
+    allowed = {WEB_FILE, SEALED_PDF if places.private else PDF_FILE}
+    for name in writer.entries(places.site):
+        folder = places.site / name
+        if not SLUG.match(name):
+            continue
+        if name not in current or not folder.is_dir() or folder.is_symlink():
+            writer.remove_whole(folder)
+            continue
+        for inside in writer.entries(folder):
+            if inside not in allowed:
+                writer.remove_whole(folder / inside)
+
+
+def clear_leftovers(root: Path, writer: Writer, places: Places) -> None:
+    """Before building: temporary files a killed build or import left, and what the first edition
+    of guidegen published that named people (site/<id>/ folders and its manifest)."""
     for folder in (places.site, places.staff):
         writer.remove_leftovers(folder)
+    remove_import_staging(root, writer)
     old = places.site / OLD_MANIFEST
-    if not old.is_file():
-        return
-    try:
-        guides = json.loads(old.read_text(encoding="utf-8")).get("guides") or {}
-    except (OSError, ValueError, AttributeError):
-        guides = {}
-    for guide_id in guides if isinstance(guides, dict) else ():
-        if isinstance(guide_id, str) and ID_PATTERN.match(guide_id):
-            writer.remove(places.site / guide_id, [WEB_FILE, PDF_FILE])
-    old.unlink()
+    guides: Any = {}
+    if OLD_MANIFEST in writer.entries(places.site):
+        with contextlib.suppress(OSError, Damaged, AttributeError):  # read like every state file
+            guides = parse(writer.read(old)).get("guides") or {}
+        for guide_id in guides if isinstance(guides, dict) else ():
+            if isinstance(guide_id, str) and ID_PATTERN.match(guide_id):
+                writer.remove(places.site / guide_id, [WEB_FILE, PDF_FILE])
+        writer.remove_whole(old)
+
+
+def remove_import_staging(root: Path, writer: Writer) -> None:
+    """The staging folders (profiles/.import-XXXX/) of an import that was killed (under the lock)."""
+    for name in writer.entries(root / PROFILES_DIR):
+        if IMPORT_STAGING.match(name):
+            writer.remove_whole(root / PROFILES_DIR / name)
 
 
 def staff_index(root: Path, settings: Settings, places: Places, links: Mapping[str, Link]) -> str:
@@ -221,7 +258,8 @@ def choose_profiles(root: Path, ids: Sequence[str], report: BuildReport) -> list
     every = profile_paths(root)
     missing = [i for i in ids if i not in {p.stem for p in every}]
     if missing:
-        raise UsageError(f"no profile with id {', '.join(missing)} in profiles/")
+        which = "that id" if len(missing) == 1 else f"{len(missing)} of the ids given"
+        raise UsageError(f"no profile with {which} in profiles/ (ids are not repeated here: one may be a name)")
     paths: list[Path] = []
     seen: dict[str, Path] = {}
     for path in every:

@@ -1,5 +1,5 @@
-"""guidegen explain: which of a person's modules go on paper and why, from a layout of their
-printed guide made as a build would make it (nothing is written)."""
+"""Which of a person's modules go on paper and why, from a layout of their printed guide made as
+a build would make it (nothing is written): `guidegen explain`'s paper column and the desk's preview."""
 
 from __future__ import annotations
 

@@ -19,9 +19,10 @@ from ..project.digests import digest, file_digest
 from ..project.load import Project
 from ..project.profiles import LoadedProfile, load_profile
 from ..project.rules import select_modules
+from ..web.app import MANIFEST_FILE, WORKER_FILE, app_assets, offline_assets, service_worker, web_manifest
 from ..web.pages import guide_link, render_sealed, render_web
 from ..web.seal import seal
-from .output import Writer
+from .output import Writer, shared_names
 from .state import (
     GuideRecord,
     Link,
@@ -30,6 +31,8 @@ from .state import (
 )
 
 WEB_FILE = "index.html"
+APP_FILES = {"manifest": MANIFEST_FILE, "worker": WORKER_FILE}
+"""Beside every web guide: what makes it installable and readable offline."""
 
 
 PDF_FILE = "guide.pdf"
@@ -71,6 +74,7 @@ class Places:
         files = {}
         if WEB_FILE in outputs:
             files["web"] = folder / WEB_FILE
+            files.update({role: folder / name for role, name in APP_FILES.items()})
         if PDF_FILE in outputs:
             files["pdf"] = folder / (SEALED_PDF if self.private else PDF_FILE)
             files["print"] = self.staff / f"{guide_id}.pdf"
@@ -138,7 +142,7 @@ def build_one(plan: BuildPlan, path: Path) -> GuideResult:
             pdf_exists=site_pdf.is_file(),
             history=plan.histories.get(guide_id),
         )
-        writer = Writer(project.root)
+        writer = Writer(project.root, (plan.places.site,), (plan.places.staff,))
         writer.write_together({files[role]: data for role, data in rendered.items()})
     except GuidegenError as error:
         found = error.problems or (Problem(loaded.where, None, f"guide not built: {error}"),)
@@ -171,6 +175,7 @@ def render_guide(
     try:
         if WEB_FILE in outputs:
             files["web"] = render_web(guide, settings, env).encode()
+            files.update(app_files(project))
         if PDF_FILE in outputs:
             from ..paper.printed import print_guide  # WeasyPrint takes a second to import: only when asked
 
@@ -184,6 +189,13 @@ def render_guide(
         if "pdf" in files:
             files["pdf"] = seal(link.key, files["pdf"])
     return files, history
+
+
+def app_files(project: Project) -> dict[str, bytes]:
+    """The web app manifest and the service worker: the same for every guide of the project."""
+    strings = project.theme.strings[project.settings.default_language]
+    shared = shared_names(project.theme, app_assets())
+    return {"manifest": web_manifest(strings), "worker": service_worker(offline_assets(shared))}
 
 
 def whats_new(project: Project, guide: Guide, history: Mapping[str, Any] | None) -> tuple[Guide, dict[str, Any]]:

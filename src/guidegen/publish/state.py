@@ -12,28 +12,28 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import Problem
+from ..errors import OutputError, Problem
 from ..project.digests import digest
 from ..project.profiles import ID_PATTERN
 from ..project.settings import Settings
 from ..web.pages import guide_link
 from ..web.seal import new_key, new_slug
+from .output import TEMPORARY
+from .statefile import STATE_DIR, StateFolder, StateKind, to_bytes
 
 FORMAT = 2
 OLD_MANIFEST = ".guidegen-manifest.json"
 """Where the first edition kept its manifest: inside the published folder (removed by a build)."""
-_HASH = re.compile(r"^[0-9a-f]{32}$")
-_ASSET = re.compile(r"^(?:assets/[A-Za-z0-9_./-]+|robots\.txt)$")
+_HASH = re.compile(r"^[0-9a-f]{32}\Z")
+_ASSET = re.compile(r"^(?:assets/[A-Za-z0-9_./-]+|robots\.txt)\Z")
 
 
 def guide_key(shared: str, profile: str, used: Mapping[str, str]) -> str:
@@ -72,7 +72,7 @@ class Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != __version__:
             return cls()  # another version: everything is built again
         guides: dict[str, GuideRecord] = {}
-        for guide_id, entry in (data.get("guides") or {}).items():
+        for guide_id, entry in (data.get("guides") or {}).items():  # the shapes were checked by the reader
             record = _record(guide_id, entry)
             if record is None:
                 warn("a guide entry that is not an id with hashes, a slug and known outputs: ignored")
@@ -96,7 +96,7 @@ class Manifest:
                 for gid, r in sorted(self.guides.items())
             },
         }
-        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+        return to_bytes(data)
 
     def inputs_unchanged(self, shared: str, modules: Mapping[str, str]) -> bool:
         """Whether the shared inputs and every module file are as the last build found them."""
@@ -142,11 +142,10 @@ def _record(guide_id: Any, entry: Any) -> GuideRecord | None:
     return GuideRecord(profile, key, tuple(outputs), slug)
 
 
-STATE_DIR = ".guidegen"
 LINKS_FILE = "links.json"
 LOCK_FILE = "lock"
-SLUG = re.compile(r"^[a-z2-7]{26}$")
-KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
+SLUG = re.compile(r"^[a-z2-7]{26}\Z")
+KEY = re.compile(r"^[A-Za-z0-9_-]{43}\Z")
 OUTPUT_NAMES = ("index.html", "guide.pdf")
 
 
@@ -160,48 +159,82 @@ class Link:
     """AES-256 key, base64url: it travels only in the link's fragment."""
 
 
+def _valid_link(guide_id: Any, entry: Any) -> bool:
+    return (
+        isinstance(guide_id, str)
+        and bool(ID_PATTERN.match(guide_id))
+        and isinstance(entry, dict)
+        and isinstance(entry.get("slug"), str)
+        and bool(SLUG.match(entry["slug"]))
+        and isinstance(entry.get("key"), str)
+        and bool(KEY.match(entry["key"]))
+    )
+
+
+def _links_shape(data: Any) -> bool:
+    """links.json holds keys: every entry must be whole, or the file is damaged (never re-keyed)."""
+    entries = data.get("links") if isinstance(data, dict) else None
+    return isinstance(entries, dict) and all(_valid_link(i, e) for i, e in entries.items())
+
+
+def _manifest_shape(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    if data.get("format") != FORMAT or data.get("version") != __version__:
+        return True  # another version's manifest: read as empty, everything is built again
+    modules = data.get("modules", {})
+    return (
+        isinstance(data.get("guides", {}), dict)
+        and isinstance(modules, dict)
+        and all(isinstance(v, str) for v in modules.values())
+        and isinstance(data.get("assets", []), list)
+        and isinstance(data.get("shared", ""), str)
+    )
+
+
+def _histories_shape(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("guides"), dict)
+
+
+def _summary(value: Any) -> bool:
+    """A guide's summary as whatsnew.summarise makes it (or None)."""
+    if value is None:
+        return True
+    if not isinstance(value, dict):
+        return False
+    modules, goals = value.get("modules"), value.get("goals")
+    return (
+        isinstance(modules, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in modules.items())
+        and isinstance(goals, dict)
+        and all(isinstance(k, str) and isinstance(v, bool) for k, v in goals.items())
+        and all(isinstance(value.get(k), str | None) for k in ("stage", "next_review"))
+    )
+
+
+LINKS = StateKind(LINKS_FILE, _links_shape, holds_keys=True)
+MAIN_MANIFEST = "manifest.json"
+"""The manifest of the output folder in settings (what people are given)."""
+HISTORIES_FILE = "history.json"
+HISTORIES = StateKind(HISTORIES_FILE, _histories_shape)
+
+
 class ProjectState:
     """The project's own memory, in .guidegen/ (never published): links, manifests, the lock.
 
-    The folder is 0700 and every file 0600, written atomically. What is read back is checked
-    (ids by the id pattern, slugs and keys by theirs, outputs from a fixed set); anything else
-    is ignored with a warning and never followed.
+    Every file is read and written by `StateFolder` (statefile.py): 0700 folder, 0600 files,
+    atomic, never through a link, bounded and checked. Entries that are not what a build writes
+    are ignored with a warning and never followed; links.json must be whole, or nothing runs.
     """
 
     def __init__(self, root: Path) -> None:
-        self.folder = root / STATE_DIR
         self.warnings: list[Problem] = []
+        self.files = StateFolder(root, self.warn)
 
     def ensure(self) -> None:
         """Make the folder (0700) when it is missing, and keep its mode."""
-        self.folder.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(self.folder, 0o700)
-
-    def write(self, name: str, data: bytes) -> None:
-        """Write one state file atomically, readable by its owner only (0600), flushed to disk."""
-        self.ensure()
-        handle = tempfile.NamedTemporaryFile(dir=self.folder, prefix=f".{name}.", suffix=".tmp", delete=False)  # noqa: SIM115 - closed below, renamed after
-        try:
-            with handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(handle.name, 0o600)
-            os.replace(handle.name, self.folder / name)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-
-    def read_json(self, name: str) -> Any:
-        """A state file's data, or None when it is missing or unreadable (with a warning)."""
-        path = self.folder / name
-        if not path.is_file():
-            return None
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.warn(name, "this state file cannot be read: it is ignored and will be written again")
-            return None
+        with self.files.opened(create=True):
+            pass
 
     def warn(self, name: str, message: str) -> None:
         """Note something odd in a state file (it is then ignored, never followed)."""
@@ -209,46 +242,32 @@ class ProjectState:
 
     def links(self) -> dict[str, Link]:
         """Each person's slug and key, by profile id."""
-        data = self.read_json(LINKS_FILE)
+        data = self.files.read(LINKS)
         if data is None:
             return {}
-        links: dict[str, Link] = {}
-        entries = data.get("links") if isinstance(data, dict) else None
-        if not isinstance(entries, dict):
-            self.warn(LINKS_FILE, "not a state file of this guidegen: ignored")
-            return {}
-        for guide_id, entry in entries.items():
+        return {guide_id: Link(e["slug"], e["key"]) for guide_id, e in data["links"].items()}
+
+    def manifest(self, name: str) -> Manifest:
+        """The manifest of one output folder (see `manifest_name`)."""
+        data = self.files.read(StateKind(name, _manifest_shape))
+        return Manifest.from_data(data, lambda message: self.warn(name, message))
+
+    def save_manifest(self, name: str, manifest: Manifest) -> None:
+        """Record what a build made in one output folder."""
+        self.files.write(name, manifest.to_bytes())
+
+    def histories(self) -> dict[str, Mapping[str, Any]]:
+        """Each person's last guide in summary (ids and hashes only), for "What's new"."""
+        data = self.files.read(HISTORIES)
+        found: dict[str, Mapping[str, Any]] = {}
+        for guide_id, entry in (data["guides"] if data else {}).items():
             if (
                 isinstance(guide_id, str)
                 and ID_PATTERN.match(guide_id)
                 and isinstance(entry, dict)
-                and isinstance(entry.get("slug"), str)
-                and SLUG.match(entry["slug"])
-                and isinstance(entry.get("key"), str)
-                and KEY.match(entry["key"])
+                and _summary(entry.get("summary"))
+                and _summary(entry.get("since"))
             ):
-                links[guide_id] = Link(entry["slug"], entry["key"])
-            else:
-                self.warn(LINKS_FILE, "an entry that is not an id with a slug and a key: ignored")
-        return links
-
-    def manifest(self, name: str) -> Manifest:
-        """The manifest of one output folder (see `manifest_name`)."""
-        return Manifest.from_data(self.read_json(name), lambda message: self.warn(name, message))
-
-    def save_manifest(self, name: str, manifest: Manifest) -> None:
-        """Record what a build made in one output folder."""
-        self.write(name, manifest.to_bytes())
-
-    def histories(self) -> dict[str, Mapping[str, Any]]:
-        """Each person's last guide in summary (ids and hashes only), for "What's new"."""
-        data = self.read_json(HISTORIES_FILE)
-        entries = data.get("guides") if isinstance(data, dict) else None
-        if data is not None and not isinstance(entries, dict):
-            self.warn(HISTORIES_FILE, "not a state file of this guidegen: ignored")
-        found: dict[str, Mapping[str, Any]] = {}
-        for guide_id, entry in (entries or {}).items():
-            if isinstance(guide_id, str) and ID_PATTERN.match(guide_id) and isinstance(entry, dict):
                 found[guide_id] = entry
             else:
                 self.warn(HISTORIES_FILE, "an entry that is not an id with a summary: ignored")
@@ -256,8 +275,7 @@ class ProjectState:
 
     def save_histories(self, histories: Mapping[str, Mapping[str, Any]]) -> None:
         """Remember each person's last guide in summary."""
-        data = {"format": 1, "guides": dict(sorted(histories.items()))}
-        self.write(HISTORIES_FILE, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+        self.files.write(HISTORIES_FILE, to_bytes({"format": 1, "guides": dict(sorted(histories.items()))}))
 
     def links_for(self, ids: Iterable[str]) -> dict[str, Link]:
         """Every person's link, making a slug and key for anyone who has none yet."""
@@ -278,14 +296,19 @@ class ProjectState:
 
     def save_links(self, links: Mapping[str, Link]) -> None:
         entries = {guide_id: {"slug": link.slug, "key": link.key} for guide_id, link in sorted(links.items())}
-        data = {"format": 1, "links": entries}
-        self.write(LINKS_FILE, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+        self.files.write(LINKS_FILE, to_bytes({"format": 1, "links": entries}))
 
     @contextlib.contextmanager
     def locked(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-        """One build at a time per project: a second one waits for the first to finish."""
-        self.ensure()
-        descriptor = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        """One build at a time per project: a second one waits for the first to finish. Holding
+        the lock, the temporary files of a state write that was killed are removed."""
+        try:
+            with self.files.opened(create=True) as folder:
+                descriptor = os.open(
+                    LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=folder
+                )
+        except OSError as error:
+            raise OutputError(f"cannot open {STATE_DIR}/{LOCK_FILE} ({error.strerror}); nothing was changed") from None
         with os.fdopen(descriptor, "r+b") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -294,6 +317,7 @@ class ProjectState:
                     on_wait()
                 fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                self.files.remove_leftovers(lambda name: bool(TEMPORARY.match(name)))
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -306,11 +330,6 @@ def person_link(root: Path, settings: Settings, profile_id: str, *, rotate: bool
     with state.locked():
         made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
     return guide_link(settings, made.slug, made.key if settings.web.access == "private" else None)
-
-
-MAIN_MANIFEST = "manifest.json"
-"""The manifest of the output folder in settings (what people are given)."""
-HISTORIES_FILE = "history.json"
 
 
 def manifest_name(folder: Path, default: Path) -> str:

@@ -1,4 +1,4 @@
-"""Markdown to HTML for module bodies: CommonMark with tables, callouts and worksheets.
+"""Markdown to HTML for module bodies: CommonMark with tables, callouts, worksheets and shared blocks.
 
 Raw HTML is off. Links may only go to web addresses, `tel:`, `mailto:` and `#anchors`; images
 may only come from the theme's assets/ folder or `data:` URLs. `lint_markdown` finds every
@@ -15,8 +15,10 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
+from babel.dates import format_date
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
@@ -28,11 +30,16 @@ FILL_FIELDS = ("reasons", "goals", "triggers", "warning_signs", "coping", "peopl
 _DIRECTIVE = re.compile(r"\s*\{\s*((?:[a-z_]+=[A-Za-z0-9_-]+\s*)+)\}\s*$")
 _LINK_OK = re.compile(r"^(?:https?://|mailto:|tel:|#)", re.IGNORECASE)
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);", re.IGNORECASE)
-_ASSET = re.compile(r"^assets/(?!.*\.\.)[A-Za-z0-9_./-]+$")
+_ASSET = re.compile(r"^assets/(?!.*\.\.)[A-Za-z0-9_./-]+\Z")
 _PLACEHOLDER = "\ue000"
 _FIELD_OPEN, _FIELD_CLOSE = "\ue002", "\ue003"
 _FIELD = re.compile(f"{_FIELD_OPEN}([^{_FIELD_CLOSE}]*){_FIELD_CLOSE}")
 DEFAULT_LINES = 3
+SHARED_OPEN, SHARED_CLOSE = "\ue004", "\ue005"
+SHARED_MARKER = re.compile(f"{SHARED_OPEN}([a-z0-9-]+){SHARED_CLOSE}")
+"""Where a `::: shared <id>` directive stood in rendered HTML: the guide puts the block or a link there."""
+_SHARED_LINE = re.compile(r"^[ ]{0,3}:::[ \t]*shared\b(?P<rest>.*)$")
+_SHARED_ID = re.compile(r"^[ \t]+(?P<id>[a-z0-9][a-z0-9-]*)[ \t]*$")
 
 
 def _worksheet_fields(state: StateCore) -> None:
@@ -65,11 +72,41 @@ def _worksheet_fields(state: StateCore) -> None:
                 token.meta["line"] = token.map[0] + 1 if token.map else None
 
 
+def _shared_directive(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """`::: shared <id>` on a line of its own: one token, no closing `:::`."""
+    line = state.src[state.bMarks[start] : state.eMarks[start]]
+    directive = _SHARED_LINE.match(line)
+    found = _SHARED_ID.match(directive["rest"]) if directive else None
+    if found is None:
+        return False
+    if not silent:
+        token = state.push("shared_block", "", 0)
+        token.info = found["id"]
+        token.map = [start, start + 1]
+    state.line = start + 1
+    return True
+
+
+def shared_references(source: str) -> list[tuple[int, str | None]]:
+    """Each `::: shared` directive in a source as (line, id); the id is None when the line is not
+    `::: shared <id>` alone (an id written by a template, or words after it)."""
+    found: list[tuple[int, str | None]] = []
+    for number, line in enumerate(source.split("\n"), start=1):
+        directive = _SHARED_LINE.match(line)
+        if directive:
+            named = _SHARED_ID.match(directive["rest"])
+            found.append((number, named["id"] if named else None))
+    return found
+
+
 def _make_parser(validate_everything: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": validate_everything, "linkify": False, "typographer": False})
     md.enable("table")
     for name in (*CALLOUTS, "worksheet"):
         container_plugin(md, name)
+    md.block.ruler.before(
+        "fence", "shared_block", _shared_directive, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
     md.core.ruler.before("inline", "worksheet_fields", _worksheet_fields)
     if validate_everything:
         md.validateLink = lambda url: True  # type: ignore[method-assign]  # the linter judges links itself
@@ -163,13 +200,16 @@ def worksheet_shape(source: str) -> list[list[str]]:
     return shapes
 
 
-def prefill(person: Mapping[str, Any], field: str) -> str:
-    """What the profile already says for a worksheet field, one entry a line."""
+def prefill(person: Mapping[str, Any], field: str, language: str = "en") -> str:
+    """What the profile already says for a worksheet field, one entry a line (dates written the
+    way the guide's language writes them)."""
     lines: list[str] = []
     for item in person.get(field) or ():
         if field == "goals":
             by = item.get("by")
-            lines.append(item["text"] + (f" ({by.isoformat()})" if isinstance(by, date) else ""))
+            lines.append(
+                item["text"] + (f" ({format_date(by, format='long', locale=language)})" if isinstance(by, date) else "")
+            )
         elif field in ("people", "care_team"):
             extra = item.get("relation") or item.get("role")
             parts = [item["name"] + (f" ({extra})" if extra else "")]
@@ -235,6 +275,8 @@ class _GuideRenderer(RendererHTML):
                     )
                 else:
                     out.append("</div>\n" if name == "worksheet" else "</aside>\n")
+            elif kind == "shared_block":
+                out.append(f"{SHARED_OPEN}{token.info}{SHARED_CLOSE}\n")
             elif token.meta.get("worksheet") is True:
                 out.append('<div class="ws-fields">\n' if token.nesting == 1 else "</div>\n")
             elif kind == "list_item_open" and "field" in token.meta:
@@ -271,9 +313,9 @@ def _render_cached(source: str, module: str, callout_titles: tuple[str, ...]) ->
     return str(_RENDER.render(source, {"module": module, "strings": strings}))
 
 
-def _field_html(person: Mapping[str, Any], marker: str) -> str:
+def _field_html(person: Mapping[str, Any], marker: str, language: str) -> str:
     field_id, fill, lines_text = marker.split("|")
-    value = prefill(person, fill) if fill else ""
+    value = prefill(person, fill, language) if fill else ""
     lines = max(int(lines_text), value.count("\n") + 1) if value else int(lines_text)
     return (
         f'<textarea id="{field_id}" name="{field_id}" rows="{lines}" '
@@ -281,7 +323,9 @@ def _field_html(person: Mapping[str, Any], marker: str) -> str:
     )
 
 
-def render_markdown(source: str, *, module: str, person: Mapping[str, Any], strings: Mapping[str, str]) -> str:
+def render_markdown(
+    source: str, *, module: str, person: Mapping[str, Any], strings: Mapping[str, str], language: str = "en"
+) -> str:
     """Render a personalised module body to an HTML fragment.
 
     Rendering is cached on the personalised source: profile values are placeholders by then,
@@ -289,7 +333,7 @@ def render_markdown(source: str, *, module: str, person: Mapping[str, Any], stri
     """
     titles = tuple(strings.get(name, name.title()) for name in (*CALLOUTS, "worksheet"))
     rendered = _render_cached(source, module, titles)
-    return _FIELD.sub(lambda match: _field_html(person, match.group(1)), rendered)
+    return _FIELD.sub(lambda match: _field_html(person, match.group(1), language), rendered)
 
 
 class _TextExtractor(HTMLParser):
@@ -320,6 +364,6 @@ def html_to_text(fragment: str) -> str:
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
-    text = "".join(parser.parts)
+    text = SHARED_MARKER.sub("", "".join(parser.parts))
     text = re.sub(r"([.!?:;])\.\n", r"\1\n", text)
     return re.sub(r"[ \t]+", " ", text).strip()

@@ -10,6 +10,7 @@ import jinja2
 
 from ..guide.assemble import ChangeLine, Guide, GuideModule
 from ..project.settings import Settings
+from .app import quick_tools, safety_plan_target
 
 WEB_TEMPLATE = "guide.html"
 PRINT_TEMPLATE = "print.html"
@@ -39,22 +40,37 @@ def for_person(settings: Settings, guide: Guide) -> Settings:
 
 def render_web(guide: Guide, settings: Settings, env: jinja2.Environment) -> str:
     """The one-page web guide: what the person reads once their link opens it."""
-    return str(env.get_template(WEB_TEMPLATE).render(_context(guide, settings, "web")))
+    context = {
+        **_context(guide, settings, "web"),
+        "quick_tools": quick_tools(guide),
+        "safety_plan_target": safety_plan_target(guide),
+    }
+    return str(env.get_template(WEB_TEMPLATE).render(context))
 
 
 def render_sealed(
     sealed: bytes, settings: Settings, env: jinja2.Environment, strings: Mapping[str, Mapping[str, str]]
 ) -> str:
     """site/<slug>/index.html of a private guide: the sealed guide inside a page that shows only
-    what is not personal (the organization, its contact, the crisis lines and a note), in the
-    site's default language with the note in every other one. It is the same page for everyone
-    but for the sealed text."""
+    what is not personal (the organization, its contact, the crisis lines and a note), in every
+    site language: the default one shows without the script, which picks the browser's language
+    and offers a switch. It is the same page for everyone but for the sealed text."""
     language = settings.default_language
     others = [{"lang": lang, "note": strings[lang]["sealed_note"]} for lang in settings.languages[1:]]
-    view = settings.in_language(language)
+
     # Only the lines for everyone: a line for some people (veterans ...) in the clear would tell who this is.
-    view = view.model_copy(update={"crisis": tuple(line for line in view.crisis if line.when is None)})
-    context = {"settings": view, "t": strings[language], "lang": language, "others": others}
+    def for_everyone(lang: str) -> Settings:
+        view = settings.in_language(lang)
+        return view.model_copy(update={"crisis": tuple(line for line in view.crisis if line.when is None)})
+
+    versions = [{"lang": lang, "settings": for_everyone(lang), "t": strings[lang]} for lang in settings.languages]
+    context = {
+        "settings": for_everyone(language),
+        "t": strings[language],
+        "lang": language,
+        "others": others,
+        "versions": versions,
+    }
     return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
 
 

@@ -1,6 +1,9 @@
 """Sealing a person's web guide: AES-256-GCM with the key from their link, opened in the browser.
 
-The ciphertext is `nonce || ciphertext-and-tag`. The nonce is derived from the key and the
+The ciphertext is `nonce || ciphertext-and-tag`. The plaintext is padded with spaces to the next
+multiple of 64 KiB first, so a sealed page's or PDF's length says only roughly how long the guide
+is, never which modules a person gets (spaces: trailing whitespace changes neither an HTML page
+nor a PDF, and the page strips them before use). The nonce is derived from the key and the
 plaintext (HMAC-SHA256 under a key derived from the link's key with HKDF, first 12 bytes): equal
 inputs give equal bytes, so rebuilds stay byte-identical, and two different plaintexts never
 share a nonce under one key. The page opens
@@ -23,6 +26,9 @@ KEY_BYTES = 32
 SLUG_BYTES = 16
 """128 bits: a folder name nobody can guess."""
 NONCE_BYTES = 12
+BUCKET = 64 * 1024
+"""Sealed plaintext is padded to a multiple of this many bytes."""
+PAD = b" "
 CONTEXT = b"guidegen sealed guide v1"
 """Authenticated with every ciphertext, so a sealed guide cannot pass for anything else."""
 
@@ -47,8 +53,14 @@ def decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def pad(plaintext: bytes) -> bytes:
+    """The plaintext with spaces up to the next multiple of `BUCKET`."""
+    return plaintext + PAD * (-len(plaintext) % BUCKET)
+
+
 def seal(key: str, plaintext: bytes) -> bytes:
-    """nonce || AES-256-GCM(plaintext); the nonce comes from the key and the plaintext."""
+    """nonce || AES-256-GCM(padded plaintext); the nonce comes from the key and the plaintext."""
+    plaintext = pad(plaintext)
     raw = decode(key)
     nonce_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=CONTEXT + b" nonce").derive(raw)
     nonce = hmac.new(nonce_key, plaintext, hashlib.sha256).digest()[:NONCE_BYTES]
@@ -56,5 +68,5 @@ def seal(key: str, plaintext: bytes) -> bytes:
 
 
 def unseal(key: str, sealed: bytes) -> bytes:
-    """The plaintext of `seal` (for tests and tools; the browser does this for readers)."""
-    return AESGCM(decode(key)).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], CONTEXT)
+    """The plaintext of `seal`, padding removed (for tests and tools; the browser does this for readers)."""
+    return AESGCM(decode(key)).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], CONTEXT).rstrip(PAD)
