@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "src" / "guidegen"
 ARCHITECTURE = REPO / "docs" / "architecture.md"
 
-STAGES = ("errors", "text", "project", "guide", "web", "paper", "publish", "fhir", "commands")
+STAGES = ("errors", "text", "project", "guide", "web", "paper", "publish", "fhir", "desk", "commands")
 """Lowest first: a stage imports only itself and the stages before it."""
 COMMANDS = frozenset({"cli", "check", "serve", "reviews", "explain", "__init__", "__main__"})
 """Top-level modules: the commands, above every stage."""

@@ -28,7 +28,7 @@ from fhir_records import (
 from guidegen.fhir.identity import safe_id
 from guidegen.fhir.importer import import_fhir
 from guidegen.fhir.read import CodeIndex, PatientRecord, read_resource
-from guidegen.fhir.writer import _yaml, merge_record, new_profile_text
+from guidegen.fhir.writer import merge_record, new_profile_text, round_trip_yaml
 from guidegen.project.profiles import load_profile
 from guidegen.project.settings import load_settings
 from guidegen.project.vocabulary import Vocabulary, load_vocabulary
@@ -136,7 +136,7 @@ def test_new_profiles_are_laid_out_as_the_round_trip_writer_lays_them_out(clinic
 
     import_fhir(clinic, [write_bundle(tmp_path / "b.json", full_record())])
     text = (clinic / "profiles" / "mrn-0001.yaml").read_text()
-    yaml_rt = _yaml()
+    yaml_rt = round_trip_yaml()
     buffer = io.StringIO()
     yaml_rt.dump(yaml_rt.load(text), buffer)
     assert buffer.getvalue() == text

@@ -218,6 +218,35 @@ def serve(profile_id: str | None, port: int, project: Path) -> None:
 
 
 @main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8800,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@_project_option
+def desk(port: int, no_browser: bool, project: Path) -> None:
+    """The staff desk in the browser: people, reviews due, a person's form, preview, print, hand over."""
+    from .desk.server import run_desk
+
+    def ready(address: str) -> None:
+        click.echo(f"guidegen desk at {address}\n(this computer only; keep the address private; Ctrl+C to stop)")
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(address)
+
+    try:
+        run_desk(project, port, ready)
+    except OSError as error:
+        raise UsageError(f"cannot listen on port {port} ({error.strerror}); try --port") from None
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Make a small working project in DIRECTORY (settings, vocabulary, modules, one profile)."""
@@ -237,16 +266,11 @@ def link(profile_id: str, rotate: bool, project: Path) -> None:
     """Print PROFILE_ID's private link to their web guide (what their QR code holds)."""
     from .project.profiles import find_profile
     from .project.settings import load_settings
-    from .publish.state import ProjectState
-    from .web.pages import guide_link
+    from .publish.state import person_link
 
     find_profile(project, profile_id)
     settings = load_settings(project)
-    state = ProjectState(project)
-    with state.locked():
-        made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
-    private = settings.web.access == "private"
-    click.echo(guide_link(settings, made.slug, made.key if private else None))
+    click.echo(person_link(project, settings, profile_id, rotate=rotate))
     if not settings.base_url:
         click.echo(f"(a path inside {settings.output}/: set base_url in guidegen.yaml for a web address)", err=True)
     if rotate:

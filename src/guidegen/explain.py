@@ -1,79 +1,16 @@
-"""guidegen explain: which of a person's modules go on paper and why, from a layout of their
-printed guide made as a build would make it (nothing is written)."""
+"""guidegen explain: each module picked or skipped and why, its tier, and whether it goes on paper
+(a layout of the printed guide, as a build makes it; nothing is written)."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InvalidInput
-from .guide.assemble import make_guide
-from .paper.choose import rank_reason
-from .paper.printed import READING_FORMATS, lay_out_printed
-from .project.load import Project
-from .project.profiles import LoadedProfile, find_profile, load_profile
+from .project.profiles import find_profile, load_profile
 from .project.rules import describe, holds, why
-from .publish.state import ProjectState
-from .web.pages import guide_link
+from .publish.explain import paper_choice
 from .web.themecheck import load_checked_project
-
-
-@dataclass(frozen=True)
-class PaperChoice:
-    """Which of a person's modules go on paper, and why (for `explain`)."""
-
-    marks: Mapping[str, str]
-    """Each module the person gets -> "paper: ..." or "web only (page budget): ..."."""
-    pages: int
-    """Pages of the printed guide."""
-    budget: int | None
-    """The page budget (None: the profile says `print: full`)."""
-    reading_format: bool = False
-    """Large print or dyslexia-friendly: the topics of the standard guide, on as many pages as they take."""
-
-    def summary(self) -> str:
-        """One line: how many modules are on paper, in how many pages."""
-        picked = len(self.marks)
-        if self.budget is None:
-            return f"{picked} of {picked} on paper: {self.pages} pages (print: full)"
-        on_paper = sum(1 for mark in self.marks.values() if mark.startswith("paper"))
-        line = f"{on_paper} of {picked} on paper: {self.pages} pages (budget {self.budget} pages)"
-        if self.reading_format:
-            return line + "; in this format the guide holds the topics of the standard guide, on the pages they take"
-        if self.pages > self.budget:
-            line += (
-                "; over the budget: the modules always printed (priority 1, safety for you)"
-                " take more, and they are printed all the same"
-            )
-        return line
-
-
-def paper_choice(project: Project, loaded: LoadedProfile) -> PaperChoice:
-    """Lay out this person's printed guide as a build would, and say which modules it holds.
-
-    Takes a few seconds (the guide is laid out); nothing is written."""
-
-    settings = project.settings
-    link = ProjectState(project.root).links_for([loaded.profile.id])[loaded.profile.id]
-    key = link.key if settings.web.access == "private" else None
-    guide = dataclasses.replace(make_guide(project, loaded.profile), link=guide_link(settings, link.slug, key))
-    laid_out, budget = lay_out_printed(project, guide)
-    by_id = {module.id: module for module in project.modules}
-    marks = {}
-    for section in guide.sections:
-        for shown in section.modules:
-            module = by_id[shown.id]
-            reason = rank_reason(module, guide.tiers[module.id])
-            if budget is None:
-                marks[module.id] = "paper (print: full)"
-            elif laid_out.printed is None or module.id in laid_out.printed:
-                marks[module.id] = f"paper: {reason}"
-            else:
-                marks[module.id] = f"web only (page budget): {reason}"
-    reading = any(f in READING_FORMATS for f in guide.person.format)
-    return PaperChoice(marks, len(laid_out.document.pages), budget.pages if budget else None, reading)
 
 
 def explain_lines(root: Path, profile_id: str) -> Iterator[str]:

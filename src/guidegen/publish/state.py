@@ -23,6 +23,8 @@ from .. import __version__
 from ..errors import OutputError, Problem
 from ..project.digests import digest
 from ..project.profiles import ID_PATTERN
+from ..project.settings import Settings
+from ..web.pages import guide_link
 from ..web.seal import new_key, new_slug
 from .output import TEMPORARY
 from .statefile import STATE_DIR, StateFolder, StateKind, to_bytes
@@ -319,6 +321,15 @@ class ProjectState:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def person_link(root: Path, settings: Settings, profile_id: str, *, rotate: bool = False) -> str:
+    """A person's private link (what their QR code holds), made when they have none, or a new one
+    (`rotate`): what `guidegen link` prints and the desk hands over."""
+    state = ProjectState(root)
+    with state.locked():
+        made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
+    return guide_link(settings, made.slug, made.key if settings.web.access == "private" else None)
 
 
 def manifest_name(folder: Path, default: Path) -> str:
