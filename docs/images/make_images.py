@@ -45,12 +45,13 @@ def page_png(pdf: Path, number: int, target: Path, dpi: int = 60) -> None:
     )
 
 
-def find_page(pdf: Path, words: str) -> int:
-    """The first page whose text starts with `words`."""
+def find_page(pdf: Path, words: str, *, anywhere: bool = False) -> int:
+    """The first page whose text starts with `words` (or holds them, `anywhere`)."""
     from pypdf import PdfReader
 
     for number, page in enumerate(PdfReader(pdf).pages, 1):
-        if " ".join(page.extract_text().split()).startswith(words):
+        text = " ".join(page.extract_text().split())
+        if text.startswith(words) or (anywhere and words in text):
             return number
     raise SystemExit(f"no page starts with {words!r} in {pdf.name}")
 
@@ -60,7 +61,11 @@ def print_pictures(root: Path) -> None:
     page_png(sam, 1, HERE / "print-cover.png")
     page_png(sam, find_page(sam, "Start here"), HERE / "print-start-here.png")
     page_png(sam, find_page(sam, "More in your web guide"), HERE / "print-more.png")
-    page_png(sam, find_page(sam, "My safety plan"), HERE / "print-safety-plan.png")
+    page_png(
+        sam,
+        find_page(sam, "1. Warning signs that a crisis may be coming", anywhere=True),
+        HERE / "print-safety-plan.png",
+    )
     page_png(dale, find_page(dale, "Start here"), HERE / "print-large-start-here.png")
 
 
