@@ -60,6 +60,8 @@ def main() -> None:
     default=None,
     help="Guides rendered at once (default: the number of CPUs).",
 )
+@click.option("--cluster", metavar="ADDRESS", help="Render on a Dask cluster: tls://HOST:PORT, local:N.")
+@click.option("--insecure", is_flag=True, help="Allow an unencrypted tcp:// cluster on another computer.")
 @click.option("--force", is_flag=True, help="Rebuild every guide, even those whose inputs did not change.")
 @click.option(
     "--index",
@@ -73,6 +75,8 @@ def build(
     no_html: bool,
     out: Path | None,
     jobs: int | None,
+    cluster: str | None,
+    insecure: bool,
     force: bool,
     index: bool,
     project: Path,
@@ -87,6 +91,10 @@ def build(
 
     if no_html and no_pdf:
         raise UsageError("--no-html and --no-pdf together leave nothing to build")
+    if cluster is not None:
+        from .publish.cluster import check_address  # dask itself is imported only when the build starts
+
+        check_address(cluster, insecure, jobs)
     jobs = jobs or os.cpu_count() or 1
 
     def waiting() -> None:
@@ -100,6 +108,7 @@ def build(
             html=not no_html,
             pdf=not no_pdf,
             jobs=jobs,
+            cluster=cluster,
             force=force,
             on_progress=on_progress,
             on_wait=waiting,
@@ -168,18 +177,16 @@ def explain(profile_id: str, project: Path) -> None:
     from .explain import paper_choice
     from .project.profiles import find_profile, load_profile
     from .project.rules import describe, holds, why
-
-    path = find_profile(project, profile_id)
     from .web.themecheck import load_checked_project
 
+    path = find_profile(project, profile_id)
     loaded_project = load_checked_project(project)
     loaded, problems = load_profile(path, project, loaded_project.settings, loaded_project.vocabulary)
     if loaded is None:
         raise InvalidInput(problems)
     person = loaded.profile
     paper = paper_choice(loaded_project, loaded)
-    picked = 0
-    section = None
+    picked, section = 0, None
     for module in loaded_project.modules:
         if module.section != section:
             section = module.section
@@ -197,9 +204,7 @@ def explain(profile_id: str, project: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--within", type=click.IntRange(min=0), metavar="DAYS", help="Only reviews due within DAYS days (and overdue ones)."
-)
+@click.option("--within", type=click.IntRange(min=0), metavar="DAYS", help="Due within DAYS days (and overdue ones).")
 @click.option("--overdue", is_flag=True, help="Only reviews whose date has passed.")
 @_project_option
 def reviews(within: int | None, overdue: bool, project: Path) -> None:
@@ -351,9 +356,6 @@ def new_profile(profile_id: str, project: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(PROFILE_TEMPLATE.format(id=profile_id), encoding="utf-8")
     click.echo(f"made {PROFILES_DIR}/{profile_id}.yaml: fill in name and the rest, then run guidegen check")
-
-
-# --- import and schema (issue 16): the logic lives in fhir_import.py and editor_schema.py ---
 
 
 @main.group("import")
