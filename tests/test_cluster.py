@@ -23,6 +23,7 @@ from click.testing import Result
 from distributed.diagnostics.plugin import SchedulerPlugin
 
 from conftest import EXAMPLE_DATE, copy_project
+from guidegen.errors import GuidegenError
 from guidegen.publish.build import build
 from guidegen.publish.state import ProjectState
 
@@ -174,3 +175,29 @@ def test_refused_addresses_are_usage_errors(
     result = run("build", "--no-pdf", *arguments, "-C", root)
     assert result.exit_code == 2 and message in result.output
     assert not (root / "site").exists() and not (root / ".guidegen").exists()
+
+
+def test_a_scheduler_that_goes_away_mid_build_is_a_clear_error_and_the_state_is_not_advanced(
+    tmp_path: Path,
+) -> None:
+    root = copy_project(tmp_path / "project")
+    build(root, pdf=False, jobs=2)
+    state = tree(root / ".guidegen")
+    profiles = sorted((root / "profiles").glob("*.yaml"))
+    for profile in profiles:
+        profile.write_text(profile.read_text(encoding="utf-8") + "\n# reviewed again\n", encoding="utf-8")
+    local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+
+    def stop_the_scheduler(done: int, total: int) -> None:
+        if done == 1:
+            local.close()
+
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "2s"}),
+        pytest.raises(GuidegenError, match="lost the Dask scheduler") as raised,
+    ):
+        build(root, pdf=False, cluster=local.scheduler_address, on_progress=stop_the_scheduler)
+    assert raised.value.exit_code == 1
+    assert tree(root / ".guidegen") == state  # the next build makes every guide again
+    report = build(root, pdf=False, jobs=2)
+    assert report.failed == 0 and len(report.built) == len(profiles)

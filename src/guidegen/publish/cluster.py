@@ -169,7 +169,7 @@ def connect(address: str, plan: BuildPlan) -> Iterator[Callable[[Sequence[Path]]
             else:
                 client = stack.enter_context(Client(address))
             shared = client.scatter(take_snapshot(plan), broadcast=True, hash=False)
-        except OSError as error:
+        except (OSError, TypeError) as error:  # TypeError: tls:// without certificates in Dask's configuration
             raise ClusterError(f"cannot reach the Dask scheduler at {address} ({error}); nothing was written") from None
         yield lambda paths: _results(client, shared, plan, paths)
 
