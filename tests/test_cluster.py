@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,10 @@ from distributed.diagnostics.plugin import SchedulerPlugin
 from conftest import EXAMPLE_DATE, copy_project
 from guidegen.errors import GuidegenError
 from guidegen.publish.build import build
-from guidegen.publish.state import ProjectState
+from guidegen.publish.cluster import WorkerMismatch, fingerprint, project_on_worker, take_snapshot
+from guidegen.publish.job import BuildPlan, Places
+from guidegen.publish.state import Manifest, ProjectState
+from guidegen.web.themecheck import load_checked_project
 
 KEY = re.compile(r"^guide-[0-9]+-[0-9a-f]{12}$")
 """A guide task's key: its position and the build's random token, nothing else."""
@@ -201,3 +205,21 @@ def test_a_scheduler_that_goes_away_mid_build_is_a_clear_error_and_the_state_is_
     assert tree(root / ".guidegen") == state  # the next build makes every guide again
     report = build(root, pdf=False, jobs=2)
     assert report.failed == 0 and len(report.built) == len(profiles)
+
+
+def test_a_worker_loads_the_clients_project_from_the_snapshot_and_refuses_another(tmp_path: Path) -> None:
+    """The shared inputs travel as bytes (the project's own templates/ too, never profiles/), and
+    a worker whose copy differs from the client's (another guidegen, theme or font) says so."""
+    root = copy_project(tmp_path / "project")
+    (root / "templates" / "assets").mkdir(parents=True)
+    (root / "templates" / "assets" / "clinic.css").write_text("h1 { letter-spacing: 0.01em }\n", encoding="utf-8")
+    project = load_checked_project(root)
+    places = Places(root / "site", root / "print", True)
+    plan = BuildPlan(project, places, Manifest(), {}, ("index.html",), False, False)
+    snapshot = take_snapshot(plan)
+    assert "templates/assets/clinic.css" in snapshot.files and "guidegen.yaml" in snapshot.files
+    assert not [name for name in snapshot.files if name.startswith("profiles/")]
+    assert fingerprint(project_on_worker(snapshot)) == fingerprint(project)
+    other = replace(snapshot, fingerprint="0" * 32)  # as if this guidegen or its fonts were not the client's
+    with pytest.raises(WorkerMismatch):
+        project_on_worker(other)

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -119,15 +120,29 @@ def fingerprint(project: Project) -> str:
     return digest(project.shared, *modules)
 
 
-_projects: dict[str, Project] = {}
-"""On a worker: the project loaded from each snapshot it was sent (by fingerprint)."""
+KEPT_PROJECTS = 4
+_projects: dict[str, tuple[Project, Path]] = {}
+"""On a worker: the projects of the last snapshots it was sent (by fingerprint), and their
+folders. A worker that outlives a build keeps them for the next build of the same project."""
+
+
+_loading = threading.Lock()
+"""A worker with several threads loads each project once."""
 
 
 def project_on_worker(snapshot: ProjectSnapshot) -> Project:
-    """The worker's copy of the project, loaded once from the snapshot into a private folder."""
-    project = _projects.get(snapshot.fingerprint)
-    if project is not None:
-        return project
+    """The worker's copy of the project, loaded once from the snapshot into a private folder
+    (the theme's assets are read from there while guides are laid out)."""
+    with _loading:
+        return _load_on_worker(snapshot)
+
+
+def _load_on_worker(snapshot: ProjectSnapshot) -> Project:
+    if snapshot.fingerprint in _projects:
+        return _projects[snapshot.fingerprint][0]
+    while len(_projects) >= KEPT_PROJECTS:  # the oldest goes: builds of other projects may share the worker
+        _, old = _projects.pop(next(iter(_projects)))
+        shutil.rmtree(old, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix="guidegen-project-"))
     atexit.register(shutil.rmtree, folder, True)
     for relative, data in snapshot.files.items():
@@ -136,8 +151,9 @@ def project_on_worker(snapshot: ProjectSnapshot) -> Project:
         path.write_bytes(data)
     project = load_project(folder)
     if fingerprint(project) != snapshot.fingerprint:
+        shutil.rmtree(folder, ignore_errors=True)
         raise WorkerMismatch("a worker's guidegen, default theme or fonts differ from this computer's")
-    _projects[snapshot.fingerprint] = project
+    _projects[snapshot.fingerprint] = (project, folder)
     return project
 
 
@@ -155,12 +171,16 @@ def render_task(snapshot: ProjectSnapshot, work: GuideWork) -> Rendered | GuideR
 def connect(address: str, plan: BuildPlan) -> Iterator[Callable[[Sequence[Path]], Iterator[tuple[int, GuideResult]]]]:
     """Reach the cluster (or start a local one) and send it the project; a cluster that cannot
     be reached is a ClusterError before anything is written."""
+    import dask
     from distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
         local = LOCAL.match(address)
         try:
             if local:
+                # The workers' sampling profiler walks WeasyPrint's deep stacks every 10 ms: a few
+                # per cent of every guide, for a dashboard nobody opens (docs/cluster.md).
+                stack.enter_context(dask.config.set({"distributed.worker.profile.enabled": False}))
                 cluster = LocalCluster(
                     n_workers=int(local.group(1)), threads_per_worker=1, processes=True, dashboard_address=None
                 )
@@ -184,9 +204,10 @@ def _results(client: Any, shared: Any, plan: BuildPlan, paths: Sequence[Path]) -
     order = iter(sorted(range(len(paths)), key=lambda i: -costs[i]))
     build = uuid.uuid4().hex[:12]
     running: dict[str, tuple[int, GuideWork]] = {}
-    done = as_completed()
-    window = IN_FLIGHT * max(1, sum(client.nthreads().values()))
+    done, window, sent = as_completed(), 0, 0
     while True:
+        if sent >= window:  # a window's worth sent: ask again how big the cluster is (it may grow)
+            window, sent = IN_FLIGHT * max(1, _threads(client)), 0
         for position in order:
             work = prepare_one(plan, paths[position])
             if isinstance(work, GuideResult):
@@ -195,6 +216,7 @@ def _results(client: Any, shared: Any, plan: BuildPlan, paths: Sequence[Path]) -
             future = client.submit(render_task, shared, work, key=f"guide-{position}-{build}", retries=RETRIES)
             running[future.key] = (position, work)
             done.add(future)
+            sent += 1
             if len(running) >= window:
                 break
         if not running:
@@ -206,6 +228,14 @@ def _results(client: Any, shared: Any, plan: BuildPlan, paths: Sequence[Path]) -
             yield position, rendered
         else:
             yield position, write_one(plan, work, rendered, Writer(plan.project.root))
+
+
+def _threads(client: Any) -> int:
+    """Worker threads in the cluster now."""
+    try:
+        return sum(client.nthreads().values())
+    except OSError as error:
+        raise ClusterError(f"lost the Dask scheduler ({type(error).__name__}); the state was not advanced") from None
 
 
 def _outcome(future: Any) -> Rendered | GuideResult:
