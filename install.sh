@@ -3,7 +3,8 @@
 # in .venv, and the package itself.
 #
 #   ./install.sh        what building guides needs (Pango for WeasyPrint, HarfBuzz subsetting)
-#   ./install.sh test   also the test tools, Chromium (browser tests) and poppler (PDF pages)
+#   ./install.sh test   also the test tools, Chromium (browser tests), poppler (PDF pages) and
+#                       Dask distributed (guidegen build --cluster, the extra guidegen[cluster])
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,7 +16,7 @@ if [ "${1:-}" = "test" ]; then
   packages+=(chromium poppler-utils)
   command -v java >/dev/null || packages+=(default-jre-headless)
   command -v npm >/dev/null || packages+=(npm)
-  extras="[test]"
+  extras="[test,cluster]"
 fi
 
 missing=()

@@ -128,6 +128,22 @@ def test_only_the_paper_stage_imports_weasyprint_and_only_cli_imports_click() ->
             assert name == "cli", name
 
 
+def test_only_the_cluster_module_imports_dask_and_only_inside_functions() -> None:
+    """`guidegen --help` and every local build stay free of Dask (an optional extra)."""
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text())
+        imported = [
+            (node, alias.name if isinstance(node, ast.Import) else node.module or "")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in (node.names if isinstance(node, ast.Import) else node.names[:1])
+        ]
+        for node, module in imported:
+            if module.split(".")[0] in ("dask", "distributed"):
+                assert name == "publish.cluster", name
+                assert node not in tree.body, f"{name} imports {module} at the top"
+
+
 @pytest.mark.parametrize("name", sorted(modules()))
 def test_no_module_is_over_400_lines(name: str) -> None:
     assert len(modules()[name].read_text().splitlines()) <= 400

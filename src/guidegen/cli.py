@@ -63,6 +63,8 @@ def main() -> None:
     default=None,
     help="Guides rendered at once (default: the number of CPUs).",
 )
+@click.option("--cluster", metavar="ADDRESS", help="Render on a Dask cluster: tls://HOST:PORT, local:N.")
+@click.option("--insecure", is_flag=True, help="Allow an unencrypted tcp:// cluster on another computer.")
 @click.option("--force", is_flag=True, help="Rebuild every guide, even those whose inputs did not change.")
 @click.option(
     "--index",
@@ -76,6 +78,8 @@ def build(
     no_html: bool,
     out: Path | None,
     jobs: int | None,
+    cluster: str | None,
+    insecure: bool,
     force: bool,
     index: bool,
     project: Path,
@@ -90,6 +94,10 @@ def build(
 
     if no_html and no_pdf:
         raise UsageError("--no-html and --no-pdf together leave nothing to build")
+    if cluster is not None:
+        from .publish.cluster import check_address  # dask itself is imported only when the build starts
+
+        check_address(cluster, insecure, jobs)
     jobs = jobs or os.cpu_count() or 1
 
     def waiting() -> None:
@@ -103,6 +111,7 @@ def build(
             html=not no_html,
             pdf=not no_pdf,
             jobs=jobs,
+            cluster=cluster,
             force=force,
             on_progress=on_progress,
             on_wait=waiting,
@@ -175,9 +184,7 @@ def explain(profile_id: str, project: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--within", type=click.IntRange(min=0), metavar="DAYS", help="Only reviews due within DAYS days (and overdue ones)."
-)
+@click.option("--within", type=click.IntRange(min=0), metavar="DAYS", help="Due within DAYS days (and overdue ones).")
 @click.option("--overdue", is_flag=True, help="Only reviews whose date has passed.")
 @_project_option
 def reviews(within: int | None, overdue: bool, project: Path) -> None:
@@ -292,9 +299,6 @@ def new_profile(profile_id: str, project: Path) -> None:
 
     make_profile(project, profile_id)
     click.echo(f"made {PROFILES_DIR}/{profile_id}.yaml: fill in name and the rest, then run guidegen check")
-
-
-# --- import and schema (issue 16): the logic lives in fhir_import.py and editor_schema.py ---
 
 
 @main.group("import")

@@ -8,7 +8,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ def build(
     html: bool = True,
     pdf: bool = True,
     jobs: int = 1,
+    cluster: str | None = None,
     force: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
     on_wait: Callable[[], None] | None = None,
@@ -80,7 +81,8 @@ def build(
     sealed: bool | None = None,
 ) -> BuildReport:
     """Build the guides named by `ids` (all when empty), rendering only what changed; `sealed`
-    overrides `web.access` (the live preview shows plain pages on this computer)."""
+    overrides `web.access` (the live preview shows plain pages on this computer); with `cluster`
+    (an address checked by `cluster.check_address`) guides render on a Dask cluster."""
     settings, state, report = load_settings(root), ProjectState(root), BuildReport()
     outputs = tuple(name for name, wanted in ((WEB_FILE, html), (PDF_FILE, pdf)) if wanted)
     with state.locked(on_wait):
@@ -99,7 +101,8 @@ def build(
             project = load_checked_project(root)
             inputs_unchanged = manifest.inputs_unchanged(project.shared, modules)
             plan = BuildPlan(project, places, manifest, links, outputs, force, inputs_unchanged, state.histories())
-            following = build_changed(plan, writer, modules, paths, jobs, report, on_progress)
+            with start_workers(plan, jobs, cluster) as run:  # a cluster is reached before anything is written
+                following = build_changed(plan, writer, modules, paths, run, report, on_progress)
             remove_gone(writer, places, following, gone, report)
             record_build(state, writer, manifest_file, following, plan.histories, gone)
         writer.write_index(places.staff, staff_index(root, settings, places, links) if index else None)
@@ -153,7 +156,7 @@ def build_changed(
     writer: Writer,
     modules: dict[str, str],
     paths: Sequence[Path],
-    jobs: int,
+    run: Run,
     report: BuildReport,
     on_progress: Callable[[int, int], None] | None,
 ) -> Manifest:
@@ -165,7 +168,7 @@ def build_changed(
     if plan.force or manifest.shared != project.shared or missing:
         assets = writer.write_shared(plan.places.site, project.theme, made)
     following = Manifest(project.shared, modules, dict(manifest.guides), assets)
-    for result in build_guides(plan, paths, jobs, on_progress):
+    for result in build_guides(plan, paths, run, on_progress):
         record_result(result, report, following)
         writer.written.extend(result.written)
         if result.history is not None:
@@ -308,16 +311,36 @@ def nothing_changed(
     return True
 
 
+Run = Callable[[Sequence[Path]], Iterator[tuple[int, GuideResult]]]
+"""Runs every guide's job: yields (position among the paths, result) as each is done."""
+
+
+@contextlib.contextmanager
+def start_workers(plan: BuildPlan, jobs: int, cluster: str | None) -> Iterator[Run]:
+    """Where guide jobs run: this process or forked workers (`jobs`), or a Dask cluster."""
+    if cluster is not None:
+        from .cluster import connect  # dask is imported only when a build asks for a cluster
+
+        with connect(cluster, plan) as on_cluster:
+            yield on_cluster
+        return
+
+    def run(paths: Sequence[Path]) -> Iterator[tuple[int, GuideResult]]:
+        pdf = PDF_FILE in plan.outputs
+        if pdf and jobs > 1:
+            from ..paper import layout as _pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
+        costs = [pdf_cost(plan, path) for path in paths] if pdf and jobs > 1 else None
+        return Jobs(build_one, plan).run(paths, jobs, costs=costs)
+
+    yield run
+
+
 def build_guides(
-    plan: BuildPlan, paths: Sequence[Path], jobs: int, on_progress: Callable[[int, int], None] | None
+    plan: BuildPlan, paths: Sequence[Path], run: Run, on_progress: Callable[[int, int], None] | None
 ) -> list[GuideResult]:
     """Every guide's result, in the order of the profiles however the workers finished."""
-    pdf = PDF_FILE in plan.outputs
-    if pdf and jobs > 1:
-        from ..paper import layout as _pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
-    costs = [pdf_cost(plan, path) for path in paths] if pdf and jobs > 1 else None
     results: list[GuideResult | None] = [None] * len(paths)
-    for done, (position, result) in enumerate(Jobs(build_one, plan).run(paths, jobs, costs=costs), start=1):
+    for done, (position, result) in enumerate(run(paths), start=1):
         results[position] = result
         if on_progress:
             on_progress(done, len(paths))

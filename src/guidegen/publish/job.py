@@ -108,8 +108,46 @@ def used_modules(project: Project, loaded: LoadedProfile) -> dict[str, str]:
     return used
 
 
+@dataclass(frozen=True)
+class GuideWork:
+    """One guide to render, as decided on the computer that runs the build: the worker that
+    renders it reads nothing from this computer's disk."""
+
+    loaded: LoadedProfile
+    link: Link
+    key: str
+    """The guide's key (`guide_key`), for its record."""
+    profile: str
+    """Hash of the profile file."""
+    files: Mapping[str, Path]
+    """Where each output goes, by role (web, pdf, print)."""
+    pdf_exists: bool
+    """A web guide built without its PDF still links to the PDF an earlier build made."""
+    history: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One guide's files in memory (by role) and the history to keep: what a worker returns."""
+
+    files: Mapping[str, bytes]
+    history: Mapping[str, Any]
+
+
 def build_one(plan: BuildPlan, path: Path) -> GuideResult:
     """Load, check, render and write one guide (in a worker process, or in this one)."""
+    work = prepare_one(plan, path)
+    if isinstance(work, GuideResult):
+        return work
+    rendered = render_one(plan.project, plan.outputs, plan.places.private, work)
+    if isinstance(rendered, GuideResult):
+        return rendered
+    return write_one(plan, work, rendered, guide_writer(plan))
+
+
+def prepare_one(plan: BuildPlan, path: Path) -> GuideWork | GuideResult:
+    """Load and check one profile and decide whether its guide is current: the work to render,
+    or the result (failed, unchanged) when there is none."""
     project = plan.project
     loaded, problems = load_profile(path, project.root, project.settings, project.vocabulary)
     if loaded is None:
@@ -132,25 +170,50 @@ def build_one(plan: BuildPlan, path: Path) -> GuideResult:
     if current and not plan.force and record is not None:
         return GuideResult(guide_id, "unchanged", (), record)
     site_pdf = plan.places.web_files(guide_id, link.slug, (PDF_FILE,))["pdf"]
+    return GuideWork(loaded, link, key, profile, files, site_pdf.is_file(), plan.histories.get(guide_id))
+
+
+def render_one(project: Project, outputs: Sequence[str], private: bool, work: GuideWork) -> Rendered | GuideResult:
+    """Render one guide's files in memory (where a worker runs it: it writes nothing)."""
     try:
-        rendered, history = render_guide(
+        files, history = render_guide(
             project,
-            loaded,
-            plan.outputs,
-            link=link,
-            private=plan.places.private,
-            pdf_exists=site_pdf.is_file(),
-            history=plan.histories.get(guide_id),
+            work.loaded,
+            outputs,
+            link=work.link,
+            private=private,
+            pdf_exists=work.pdf_exists,
+            history=work.history,
         )
-        writer = Writer(project.root, (plan.places.site,), (plan.places.staff,))
-        writer.write_together({files[role]: data for role, data in rendered.items()})
     except GuidegenError as error:
-        found = error.problems or (Problem(loaded.where, None, f"guide not built: {error}"),)
-        return GuideResult(guide_id, "failed", tuple(found))
-    kept = record.outputs if record is not None and record.key == key and record.slug == link.slug else ()
+        return failed(work, error)
+    return Rendered(files, history)
+
+
+def write_one(plan: BuildPlan, work: GuideWork, rendered: Rendered, writer: Writer) -> GuideResult:
+    """Write one rendered guide through the writer, all its files together; its record."""
+    guide_id, link = work.loaded.profile.id, work.link
+    written = len(writer.written)
+    try:
+        writer.write_together({work.files[role]: data for role, data in rendered.files.items()})
+    except GuidegenError as error:
+        return failed(work, error)
+    record = plan.manifest.guides.get(guide_id)
+    kept = record.outputs if record is not None and record.key == work.key and record.slug == link.slug else ()
     outputs = tuple(sorted({*plan.outputs, *kept}))
-    record = GuideRecord(profile, key, outputs, link.slug)
-    return GuideResult(guide_id, "built", (), record, tuple(writer.written), history)
+    record = GuideRecord(work.profile, work.key, outputs, link.slug)
+    return GuideResult(guide_id, "built", (), record, tuple(writer.written[written:]), rendered.history)
+
+
+def guide_writer(plan: BuildPlan) -> Writer:
+    """The writer of one guide's files: the published folder and the staff folder (0600 files)."""
+    return Writer(plan.project.root, (plan.places.site,), (plan.places.staff,))
+
+
+def failed(work: GuideWork, error: GuidegenError) -> GuideResult:
+    """A guide that could not be rendered or written: its problems, never a value."""
+    found = error.problems or (Problem(work.loaded.where, None, f"guide not built: {error}"),)
+    return GuideResult(work.loaded.profile.id, "failed", tuple(found))
 
 
 def render_guide(
