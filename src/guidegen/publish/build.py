@@ -80,14 +80,12 @@ def build(
     index: bool = False,
     sealed: bool | None = None,
 ) -> BuildReport:
-    """Build the guides named by `ids` (all when empty), rendering only what changed; `sealed`
-    overrides `web.access` (the live preview shows plain pages on this computer); with `cluster`
-    (an address checked by `cluster.check_address`) guides render on a Dask cluster."""
+    """Build the guides named by `ids` (all when empty), rendering only what changed; `sealed` overrides
+    `web.access` (the preview's plain pages), `cluster` renders on Dask (see cluster.check_address)."""
     settings, state, report = load_settings(root), ProjectState(root), BuildReport()
     outputs = tuple(name for name, wanted in ((WEB_FILE, html), (PDF_FILE, pdf)) if wanted)
     with state.locked(on_wait):
-        paths = choose_profiles(root, ids, report)
-        places = choose_places(root, settings, out, sealed, report)
+        paths, places = choose_profiles(root, ids, report), choose_places(root, settings, out, sealed, report)
         writer = Writer(root, (places.site,), (places.staff,))
         clear_leftovers(root, writer, places)
         manifest_file = manifest_name(places.site, root / settings.output)
@@ -99,8 +97,8 @@ def build(
             report.unchanged = [p.stem for p in paths]
         else:
             project = load_checked_project(root)
-            inputs_unchanged = manifest.inputs_unchanged(project.shared, modules)
-            plan = BuildPlan(project, places, manifest, links, outputs, force, inputs_unchanged, state.histories())
+            unchanged = manifest.inputs_unchanged(project.shared, modules)
+            plan = BuildPlan(project, places, manifest, links, outputs, force, unchanged, state.histories())
             with start_workers(plan, jobs, cluster) as run:  # a cluster is reached before anything is written
                 following = build_changed(plan, writer, modules, paths, run, report, on_progress)
             remove_gone(writer, places, following, gone, report)
