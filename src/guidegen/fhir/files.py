@@ -51,7 +51,7 @@ def _is_ndjson(path: Path) -> bool:
         return False  # reported when read as a Bundle
     try:
         resource = json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(resource, dict) and resource.get("resourceType") != "Bundle"
 
@@ -157,6 +157,9 @@ def _bundle_entries(source: Source, problems: list[Problem]) -> list[tuple[int, 
     except (ValueError, UnicodeDecodeError, OSError, EOFError) as error:
         line = getattr(error, "lineno", None)
         problems.append(Problem(source.where, line, "this file is not JSON (expected a FHIR Bundle, or NDJSON)"))
+        return []
+    except RecursionError:
+        problems.append(Problem(source.where, None, "this file nests deeper than any FHIR record: not read"))
         return []
     if isinstance(data, dict) and data.get("resourceType") == "Bundle":
         entries = data.get("entry") or []

@@ -46,6 +46,8 @@ def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: C
             raw = json.loads(raw)
         except ValueError:
             return Fact("broken", None, position, error="this line is not JSON")
+        except RecursionError:
+            return Fact("broken", None, position, error="this line nests deeper than any FHIR resource")
     if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
         return Fact("broken", None, position, error="expected a FHIR resource (a JSON object with a resourceType)")
     resource_type = raw["resourceType"]
@@ -62,7 +64,8 @@ def read_resource(raw: str | dict[str, Any], position: tuple[int, int], index: C
         stu3 = _stu3_element(raw)
         problem = _fhir_problem(error) + (f"; {STU3} ({stu3})" if stu3 else "")
         return Fact("broken", owner, position, error=problem, resource_type=resource_type)
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+        # KeyError: a contained resource of a type FHIR R4 does not have; never its text (it quotes the type)
         return Fact("broken", owner, position, error="not valid FHIR R4", resource_type=resource_type)
     reader = _READERS[resource_type]
     return reader(resource, owner, position, index, id_system)
@@ -127,6 +130,9 @@ def _fhir_problem(error: ValidationError) -> str:
     parts = []
     for item in error.errors(include_input=False, include_url=False)[:3]:
         loc = tuple(p for p in item["loc"] if p != "root")
+        if item["type"] == "extra_forbidden":  # the unknown name came from the record: never repeated
+            parts.append(f"{key_text(loc[:-1]) or 'resource'}: an element FHIR R4 does not have")
+            continue
         what = "value not allowed here" if item["type"] == "value_error" else item["msg"]
         parts.append(f"{key_text(loc) or 'resource'}: {what}")
     more = len(error.errors()) - len(parts)
