@@ -106,6 +106,7 @@ def test_bands_must_cover_the_range_exactly(mini: Path, bands: str, line: int, m
         (("range: [0, 27]", "range: [27, 0]"), "phq9.range: expected [lowest, highest]"),
         (("    es: Revisión de depresión (PHQ-9)\n", ""), "phq9: no label for es"),
         (("better: lower", "better: lower\n    scale: 3"), "phq9.scale: unknown key"),
+        (("better: lower", "better: lower\n    unit: hours"), "phq9.unit: expected score or days"),
         (("    source: Kroenke 2001\n", ""), "phq9.source: expected the publication"),
         (("source: Kroenke 2001", "source: Kroenke 2001\n    codes: LOINC"), "phq9.codes: expected a list"),
     ],
@@ -189,7 +190,7 @@ def test_progress_sentence_table_and_chart_say_the_same(example) -> None:
 def test_the_chart_is_drawn_in_current_color_with_text_as_text_and_unique_ids(example) -> None:
     guide = guide_of(example, "r-0142")
     page = web_page(example, guide)
-    charts = re.findall(r"<svg .*?</svg>", page, re.S)
+    charts = re.findall(r'<svg [^>]*class="progress-chart".*?</svg>', page, re.S)
     assert len(charts) == 3
     for svg in charts:
         root = ET.fromstring(svg)
@@ -208,19 +209,41 @@ def test_the_chart_is_drawn_in_current_color_with_text_as_text_and_unique_ids(ex
 def test_the_better_direction_and_higher_is_better_measures(example) -> None:
     guide = guide_of(example, "r-0142")
     [days] = [m for m in guide.progress.measures if m.id == "days_without_use"]
-    assert days.better == "A higher score is better"
-    assert days.sentence.endswith("since August 2026. A higher score is better.")
-    assert "Higher is better" in svg_texts(str(days.chart))
+    assert days.better == "More days are better" and days.unit == "days"  # a count of days, not a score
+    assert days.sentence == (
+        "Days without use (last 30 days): 8 days in August 2026, 24 days on November 20, 2026. More days are better."
+    )
+    assert "Days: more is better" in svg_texts(str(days.chart))
+    page = section(web_page(example, guide), "my-progress")
+    days_table = page.split('id="progress-days_without_use"')[1].split("</table>")[0]
+    assert '<th scope="col">Days</th>' in days_table and "Score" not in days_table
+
+
+def test_reached_goals_have_a_tick_and_say_reached(example) -> None:
+    page = web_page(example, guide_of(example, "r-0142"))
+    plan = section(page, "my-plan")
+    reached = re.search(r'<li class="goal-reached">No drinking on weeknights (.*?)</li>', plan)
+    assert reached and '<svg class="tick" aria-hidden="true"' in reached.group(1) and "Reached" in reached.group(1)
+    assert "(by December 31, 2026)" not in reached.group(1)
+    open_goal = re.search(r"<li>Sleep seven hours most nights(.*?)</li>", plan)
+    assert open_goal and "tick" not in open_goal.group(1)  # a goal not reached has no mark
+    progress = section(page, "my-progress").split("Goals I reached")[1]
+    assert re.search(r'<li class="goal-reached"><svg class="tick"[^>]*>.*?</svg> No drinking on weeknights', progress)
+    spanish = section(web_page(example, guide_of(example, "r-0142", language="es")), "my-plan")
+    assert "Logrado" in spanish
+
+
+def test_score_tables_never_break_a_word() -> None:
+    css = (REPO / "src" / "guidegen" / "default_theme" / "assets" / "guide.css").read_text()
+    rule = re.search(r"\.scores th, \.scores td \{([^}]*)\}", css)
+    assert rule and "overflow-wrap: normal" in rule.group(1) and "hyphens: manual" in rule.group(1)
 
 
 def test_one_score_gives_a_sentence_and_a_table_but_no_chart(example) -> None:
     guide = guide_of(example, "r-0427")
     [days] = guide.progress.measures
     assert days.chart is None and len(days.rows) == 1
-    assert days.sentence == (
-        "Days without use (last 30 days): your score was 4 (fewer than 10 days) on November 5, 2026. "
-        "A higher score is better."
-    )
+    assert days.sentence == ("Days without use (last 30 days): 4 days on November 5, 2026. More days are better.")
     assert "<svg" not in section(web_page(example, guide), "my-progress")
 
 
@@ -274,9 +297,8 @@ def test_the_chart_has_the_same_bytes_in_every_process() -> None:
         for _ in range(2)
     ]
     assert runs[0] == runs[1] and runs[0].startswith(b"<svg ")
-    from guidegen.guide.progress import _chart_svg, chart_svg
+    from guidegen.guide.progress import chart_svg
 
-    _chart_svg.cache_clear()
     measure = load_vocabulary(REPO, load_settings(REPO)).measures["phq9"]
     here = chart_svg(measure, ((date(2026, 8, 1), 16), (date(2026, 10, 1), 9)),
                      tuple(b.labels["en"] for b in measure.bands), "en", "Lower is better")  # fmt: skip

@@ -258,6 +258,7 @@ def vocabulary_schema(settings: Settings) -> dict[str, Any]:
             "bands": {"type": "object", "additionalProperties": band, "minProperties": 1},
             "source": {"type": "string", "minLength": 1},
             "codes": {"type": "array", "items": code},
+            "unit": {"enum": ["score", "days"]},
         },
         "required": ["range", "better", "bands", "source", *settings.languages],
         "additionalProperties": False,

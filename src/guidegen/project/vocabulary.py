@@ -49,7 +49,9 @@ takes only as prescribed, as directed (so rules can tell that from other use).""
 MEASURES = "measures"
 """The block that declares instruments (PHQ-9, GAD-7 ...) whose scores profiles record over time."""
 _TERM = re.compile(r"^[a-z][a-z0-9_]*$")
-_MEASURE_KEYS = ("range", "better", "bands", "source", "codes")
+_MEASURE_KEYS = ("range", "better", "bands", "source", "codes", "unit")
+UNITS = ("score", "days")
+"""What a measure's numbers are: a score on an instrument, or a count of days."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Measure:
     """Where the cut-offs come from."""
     codes: tuple[str, ...] = ()
     """Codes in other systems (e.g. LOINC:44261-6) for importing records."""
+    unit: str = "score"
+    """"score", or "days" when the number counts days (the guide then says "days", not "score")."""
 
     def band_of(self, score: int) -> Band | None:
         """The band that holds `score`, or None outside the range."""
@@ -293,10 +297,15 @@ def _load_measure(
     if not isinstance(codes, list) or not all(isinstance(c, str) and c for c in codes):
         fail(("codes",), '.codes: expected a list of codes like "LOINC:44261-6"')
         codes = []
+    unit = spec.get("unit", "score")
+    if unit not in UNITS:
+        fail(("unit",), ".unit: expected score or days")
     bands = _bands(spec.get("bands"), span, document, where, at, settings, problems)
     if span is None or labels is None:
         return None
-    return Measure(measure_id, labels, span[0], span[1], str(better), bands, str(source).strip(), tuple(codes))
+    return Measure(
+        measure_id, labels, span[0], span[1], str(better), bands, str(source).strip(), tuple(codes), str(unit)
+    )
 
 
 def _labels(spec: dict[str, object], settings: Settings, fail: Callable[[str], None]) -> dict[str, str] | None:
