@@ -220,6 +220,37 @@ def test_at_320_px_nothing_scrolls_sideways_and_help_stays_on_screen(guide: Visi
     crisis_bar_on_screen(page)
 
 
+READABLE_PROGRESS = """() => {
+  const body = parseFloat(getComputedStyle(document.body).fontSize);
+  const smallest = [...document.querySelectorAll('svg.progress-chart')].map(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale));
+  });
+  const broken = [];
+  for (const cell of document.querySelectorAll('table.scores th, table.scores td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(word[0]);
+      }
+    }
+  }
+  const widest = Math.max(0, ...[...document.querySelectorAll('table.scores')].map(t => t.getBoundingClientRect().right));
+  return {body, smallest, broken, widest, width: document.documentElement.clientWidth};
+}"""
+
+
+def test_progress_reads_on_a_phone(guide: Visit) -> None:
+    """At 390 px: chart labels at least the body size less 2 px, score tables that never break a word."""
+    found = guide.show(PHONE).evaluate(READABLE_PROGRESS)
+    assert all(size >= found["body"] - 2 - 0.01 for size in found["smallest"]), found
+    assert found["broken"] == [], f"words broken across lines in a score table: {found['broken']}"
+    assert found["widest"] <= found["width"], found
+
+
 def test_a_link_in_the_contents_lands_below_the_crisis_bar(guide: Visit) -> None:
     page = guide.show(PHONE)
     page.locator(".app-menu").click()
