@@ -73,3 +73,27 @@ def test_a_runtime_error_in_a_branch_names_file_and_line(mini: Path, run) -> Non
     assert result.exit_code == 1
     assert "content/welcome/hello.md:14:" in result.stderr
     assert "Payday" not in result.stderr
+
+
+def test_the_sandbox_remembers_attribute_answers_by_type_and_name_only() -> None:
+    """The sandbox's per-(type, name) memory gives Jinja's own answer for every pair, asked in any order."""
+    from collections import deque
+
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from guidegen.text.sandbox import ModuleSandbox
+
+    def function() -> None:
+        return None
+
+    objects = [{}, [], set(), deque(), "text", 3, function, str, (i for i in ()), object(), {"a": 1}, ["x"]]
+    names = ["clear", "append", "add", "keys", "upper", "mro", "__globals__", "_private", "gi_frame", "index", "pop"]
+    reference, ours = ImmutableSandboxedEnvironment(), ModuleSandbox()
+    for _ in range(2):  # the second round is answered from memory
+        for obj in objects:
+            for name in names:
+                value = getattr(obj, name, None)
+                assert ours.is_safe_attribute(obj, name, value) == reference.is_safe_attribute(obj, name, value), (
+                    type(obj),
+                    name,
+                )
