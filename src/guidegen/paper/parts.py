@@ -212,11 +212,10 @@ def _measure(node: _Node, m: PrintMetrics) -> _Block:
             height += 5.0 + _lines_block(child.text(), 22.0 if m.large else 14.0, 1.25, m.width, m, True) + 1.5
         elif "measure-sentence" in child.classes:
             height += _lines_block(child.text(), m.size, m.leading, m.width, m) + 2.0
-        elif child.tag == "svg":
-            width = _SVG_SIZE.match(child.attrs.get("width", "") or "")
-            tall = _SVG_SIZE.match(child.attrs.get("height", "") or "")
-            shown = 140.0 if m.large else 120.0
-            height += (shown * float(tall.group(1)) / float(width.group(1)) if width and tall else shown * 0.7) + 2.0
+        elif child.tag == "svg" and "progress-chart" in child.classes:
+            box = _SVG_SIZE.findall(child.attrs.get("viewbox", "") or child.attrs.get("viewBox", "") or "")
+            shown = 110.0 if m.large else 85.0  # .progress-chart's width in print.css, in mm
+            height += (shown * float(box[3]) / float(box[2]) if len(box) == 4 and float(box[2]) else shown * 0.85) + 2.0
         elif child.tag == "tr":
             height += (17.0 if m.large else 11.0) * m.leading * PT + 2.0 + 0.75 * PT
     return _Block(0.0, height + 2.0, 7.0)
