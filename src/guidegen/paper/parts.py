@@ -202,11 +202,14 @@ def _toc(node: _Node | None, m: PrintMetrics) -> float:
 
 
 _SVG_SIZE = re.compile(r"([0-9.]+)")
+CHART_MM = {False: 74.0, True: 110.0}
+"""A progress chart's width on paper (print.css), standard and large print."""
 
 
 def _measure(node: _Node, m: PrintMetrics) -> _Block:
-    """One measure of My progress: title, sentence, chart and table of scores."""
-    height = 0.0
+    """One measure of My progress: title, sentence, then the chart with the table of scores beside
+    it (print.css floats the chart; in large print the table is under it)."""
+    height, chart, table = 0.0, 0.0, 0.0
     for child in _descendants(node):
         if child.tag == "h3":
             height += 5.0 + _lines_block(child.text(), 22.0 if m.large else 14.0, 1.25, m.width, m, True) + 1.5
@@ -214,8 +217,9 @@ def _measure(node: _Node, m: PrintMetrics) -> _Block:
             height += _lines_block(child.text(), m.size, m.leading, m.width, m) + 2.0
         elif child.tag == "svg" and "progress-chart" in child.classes:
             box = _SVG_SIZE.findall(child.attrs.get("viewbox", "") or child.attrs.get("viewBox", "") or "")
-            shown = 110.0 if m.large else 85.0  # .progress-chart's width in print.css, in mm
-            height += (shown * float(box[3]) / float(box[2]) if len(box) == 4 and float(box[2]) else shown * 0.85) + 2.0
+            shown = CHART_MM[m.large]  # .progress-chart's width in print.css, in mm
+            chart = (shown * float(box[3]) / float(box[2]) if len(box) == 4 and float(box[2]) else shown * 0.85) + 2.0
         elif child.tag == "tr":
-            height += (17.0 if m.large else 11.0) * m.leading * PT + 2.0 + 0.75 * PT
+            table += (17.0 if m.large else 11.0) * m.leading * PT + 2.0 + 0.75 * PT
+    height += chart + table if m.large else max(chart, table)
     return _Block(0.0, height + 2.0, 7.0)
