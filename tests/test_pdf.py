@@ -269,8 +269,11 @@ def test_bookmarks_list_every_section_and_module_in_order(avery: Built) -> None:
     sections = avery.printed.sections
     assert len(sections) >= 2
     top = [title for level, title, _ in avery.bookmarks if level == 1]
-    more = ["More in your web guide"] if avery.printed != avery.guide else []
-    assert top == ["Contents", "My plan", *(s.title for s in sections), "My safety plan", "Contacts", *more]
+    printed = sum(len(s.modules) for s in sections)
+    more = ["More in your web guide"] if printed < sum(len(s.modules) for s in avery.guide.sections) else []
+    progress = ["My progress"] if avery.guide.progress else []
+    expected = ["Contents", "Start here", "My plan", *progress, *(s.title for s in sections), "My safety plan"]
+    assert top == [*expected, "Contacts", *more]
     children: dict[str, list[str]] = {}
     parent = ""
     for level, title, _ in avery.bookmarks:
@@ -400,16 +403,18 @@ def test_worksheets_are_fillable_fields_named_by_label_with_prefilled_values(ave
     fields = avery.reader.get_fields() or {}
     expected = expected_fields(avery.printed)
     assert len(expected) > 5
-    assert set(fields) == set(expected) | {"safety-plan-distractions", "safety-plan-safe_environment"}
+    steps = ("warning_signs", "coping", "distractions", "help", "professionals", "safe_environment")
+    assert set(fields) - set(expected) <= {f"safety-plan-{step}" for step in (*steps, "reason_for_living")}
+    assert set(expected) <= set(fields)
     assert any("Payday evenings at the corner bar" in value for value in expected.values())
     for name, value in expected.items():
         field = fields[name]
         assert field["/FT"] == "/Tx" and int(field["/Ff"]) & (1 << 12), name  # multiline text
         assert field.get("/V", "") == value, name
         assert field["/TU"] and field["/TU"] != name, "readers announce the label, not the id"
-    for step in ("distractions", "safe_environment"):  # the steps Avery's plan leaves empty
-        assert fields[f"safety-plan-{step}"].get("/V", "") == ""
-    assert "safety-plan-help" not in fields
+    for name in fields:  # the lines to add more to the plan are empty on paper
+        if name.startswith("safety-plan-"):
+            assert fields[name].get("/V", "") == ""
     assert avery.reader.trailer["/Root"]["/AcroForm"]["/NeedAppearances"] == BooleanObject(False)
 
 

@@ -44,7 +44,7 @@ def test_a_plain_pdf_from_open_access_is_removed_when_the_site_turns_private(min
     set_access(mini, "private")
     assert run("build", "--no-pdf", "-j", "1", "-C", mini).exit_code == 0
     assert not (folder / "guide.pdf").exists(), "a plaintext PDF stayed beside the sealed page"
-    assert {p.name for p in folder.iterdir()} == {"index.html"}
+    assert {p.name for p in folder.iterdir()} == {"index.html", "manifest.webmanifest", "sw.js"}
     staff = mini / "print"
     assert staff.stat().st_mode & 0o777 == 0o700
     assert (staff / "p-001.pdf").stat().st_mode & 0o777 == 0o600
@@ -57,7 +57,7 @@ def test_any_file_the_access_mode_would_not_write_is_removed(mini: Path, run) ->
     (folder / "notes").mkdir()
     (folder / "notes" / "x.txt").write_text("left")
     assert run("build", "--no-pdf", "-C", mini).exit_code == 0  # nothing changed: the fast path
-    assert {p.name for p in folder.iterdir()} == {"index.html"}
+    assert {p.name for p in folder.iterdir()} == {"index.html", "manifest.webmanifest", "sw.js"}
 
 
 def test_a_rotated_links_old_folder_is_removed_whole(mini: Path, run) -> None:
