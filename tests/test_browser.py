@@ -459,9 +459,10 @@ def test_the_sealed_pdf_downloads_as_the_exact_print_pdf(chromium: Any, tmp_path
     try:
         page = visit.open(f"http://127.0.0.1:{server.server_port}/{link.slug}/index.html#k={link.key}")
         with page.expect_download() as download:
-            page.click('a[href="guide.pdf"]')
+            page.locator('a[href="guide.pdf"]:visible').first.click()
         assert Path(download.value.path()).read_bytes() == (mini / "print" / "p-001.pdf").read_bytes()
     finally:
         visit.page.close()
         server.shutdown()
         thread.join()
+        server.server_close()

@@ -393,13 +393,6 @@ def test_screenshots_of_today_a_module_and_search(
             (DOCS_IMAGES / path.name).write_bytes(path.read_bytes())
 
 
-START_HERE = """<section id="start-here" aria-labelledby="start-here-title">
-  <h2 id="start-here-title">Start here</h2>
-  <ul><li><a href="#m-halt">HALT</a>: a quick check when a craving comes.</li></ul>
-</section>
-"""
-
-
 def test_today_shows_start_here(tmp_path: Path, context: Any, axe_source: str) -> None:
     """ "Start here" (`#start-here`, before My plan) shows on Today too, and its links open the parts."""
     from guidegen.publish.build import build
