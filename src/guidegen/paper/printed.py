@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Collection
 from typing import Any
 
-from ..guide.assemble import Guide
+from ..guide.assemble import Guide, make_guide
 from ..project.load import Project
 from ..project.settings import Settings
 from ..project.theme import TEMPLATES_DIR
@@ -52,7 +52,9 @@ def lay_out_printed(project: Project, guide: Guide) -> tuple[LaidOut, Budget | N
     standard_person = guide.person.model_copy(
         update={"format": tuple(f for f in guide.person.format if f not in reading)}
     )
-    standard = dataclasses.replace(guide, person=standard_person)
+    standard = dataclasses.replace(  # made again: its charts at the standard size
+        make_guide(project, standard_person), link=guide.link, has_pdf=guide.has_pdf, changes=guide.changes
+    )
     standard_budget = budget_for(standard, project.modules, settings)
     chosen = lay_out_guide(print_source(standard, settings, project.pages), project.theme, templates, standard_budget)
     source = print_source(guide, settings, project.pages)
