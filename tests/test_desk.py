@@ -81,23 +81,17 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
 
 
 @pytest.fixture(scope="module")
-def browser_context(desk: RunningDesk) -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI"):
-            pytest.fail("the browser tests need Debian's chromium: ./install.sh test installs it")
-        pytest.skip("Debian's chromium is not installed (./install.sh test)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
-        page = context.new_page()
-        page.goto(desk.address)
-        assert "token" not in page.url  # the redirect drops it from the address bar and history
-        page.close()
-        yield context
-        context.close()
-        browser.close()
+def browser_context(desk: RunningDesk, playwright_driver: Any) -> Iterator[Any]:
+    """A browser of the session's one Playwright (two sync Playwrights cannot run in one process)."""
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(desk.address)
+    assert "token" not in page.url  # the redirect drops it from the address bar and history
+    page.close()
+    yield context
+    context.close()
+    browser.close()
 
 
 @pytest.fixture
