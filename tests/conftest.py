@@ -51,6 +51,14 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def clinic(project: Path) -> Path:
+    """The example project, without its example profiles."""
+    for path in (project / "profiles").glob("*.yaml"):
+        path.unlink()
+    return project
+
+
+@pytest.fixture
 def run() -> Callable[..., Result]:
     """Run the guidegen CLI in-process: run("build", "--no-pdf", "-C", path)."""
     runner = CliRunner()

@@ -70,14 +70,6 @@ def full_record() -> list[dict]:
     ]
 
 
-@pytest.fixture
-def clinic(project: Path) -> Path:
-    """The example project, without its example profiles."""
-    for path in (project / "profiles").glob("*.yaml"):
-        path.unlink()
-    return project
-
-
 def profile(project: Path, profile_id: str) -> dict:
     return yaml.safe_load((project / "profiles" / f"{profile_id}.yaml").read_text())
 

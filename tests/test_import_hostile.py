@@ -7,16 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 SYSTEM = "https://riverside.example.org/fhir/record-number"
-
-
-@pytest.fixture
-def clinic(project: Path) -> Path:
-    for path in (project / "profiles").glob("*.yaml"):
-        path.unlink()
-    return project
 
 
 def patient(pid: str, mrn: str) -> dict:

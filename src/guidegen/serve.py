@@ -17,11 +17,9 @@ import json
 import mimetypes
 import re
 import shutil
-import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +30,7 @@ from .project.profiles import PROFILES_DIR, check_id, profile_paths
 from .project.settings import SETTINGS_FILE
 from .publish.build import build
 from .publish.state import Link, ProjectState
+from .publish.stopping import stop_on_signals
 
 RELOAD_SCRIPT = """\
 (function () {
@@ -203,7 +202,7 @@ def serve(
         check_id(profile)
     out = Path(tempfile.mkdtemp(prefix="guidegen-preview-"))
     try:
-        with _stop_on_signals():
+        with stop_on_signals():
             preview = Preview(root, out, profile)
             preview.rebuild()
             server = ThreadingHTTPServer((host, port), _handler(preview))
@@ -228,23 +227,3 @@ def serve(
                 server.server_close()
     finally:
         shutil.rmtree(out, ignore_errors=True)
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the preview as Ctrl+C does (KeyboardInterrupt), so the folder of
-    previewed guides is removed. Only the main thread may set handlers: elsewhere, nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {number: signal.signal(number, interrupt) for number in wanted}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)

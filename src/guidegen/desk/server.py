@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 import shutil
-import signal
 import socket
-import threading
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from ..project.settings import load_settings
 from ..publish.state import manifest_name
 from ..publish.statefile import STATE_DIR
+from ..publish.stopping import stop_on_signals
 from .security import Desk
 
 HOST = "127.0.0.1"
@@ -55,7 +53,7 @@ def run_desk(root: Path, port: int, on_ready: Callable[[str], None]) -> None:
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     server = uvicorn.Server(config)
     try:
-        with _stop_on_signals():
+        with stop_on_signals():
             on_ready(desk.address)
             server.run(sockets=[listener])
     finally:
@@ -79,23 +77,3 @@ class NoValues(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """SIGTERM stops the desk as Ctrl+C does: uvicorn shuts down, then hands the signal back
-    here, where it becomes KeyboardInterrupt so the preview folder is removed."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {number: signal.signal(number, interrupt) for number in wanted}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
