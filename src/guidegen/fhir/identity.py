@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ..errors import Problem
@@ -101,7 +102,7 @@ def _identity_problem(
     if _disagree(hashed, before):
         return (
             f"not written: the Patient in {_where(sources, first_at)} has a different name or birth date than "
-            f"the one last imported into this profile (from {last.source or 'an earlier import'}): another person "
+            f"the one last imported into this profile (imported on {last.source or 'an earlier day'}): another person "
             "under this record number? If it is the same person with a corrected name or birth date, rename this "
             "profile file (to keep it) and import again"
         )
@@ -144,4 +145,4 @@ def _remember(
     at, (name, birth) = person.seen[0]
     identity = {k: import_state.hash(v) for k, v in (("name", name), ("birth_date", birth)) if v is not None}
     fields = {**edits.last, **edits.written}  # a field this record did not speak to keeps its last hash
-    import_state.profiles[profile_id] = ProfileImport(fields, identity, sources[at[0]].where)
+    import_state.profiles[profile_id] = ProfileImport(fields, identity, date.today().isoformat())

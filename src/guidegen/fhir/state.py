@@ -40,7 +40,7 @@ class ProfileImport:
     identity: dict[str, str] = field(default_factory=dict)
     """name, birth_date -> hash of the record's value."""
     source: str = ""
-    """The file the person's Patient resource came from, as the command line named it."""
+    """The day of that import (never the file: a record file's name may hold the person's name)."""
 
 
 @dataclass
