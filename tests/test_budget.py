@@ -91,7 +91,12 @@ class Printed:
     @cached_property
     def listed(self) -> list[str]:
         """The titles listed on "More in your web guide", in order."""
-        return [] if self.more_start is None else more_list(pdf_of(self.root, self.id), self.more_start)
+        if self.more_start is None:
+            return []
+        # A title broken after its hyphen in a narrow column reads back as "relapse- prevention".
+        return [
+            re.sub(r"(?<=\w)- (?=\w)", "-", title) for title in more_list(pdf_of(self.root, self.id), self.more_start)
+        ]
 
     @property
     def titles(self) -> list[str]:
@@ -200,6 +205,7 @@ def test_example_guides_are_laid_out_once_or_twice() -> None:
     laid_out = example_layouts(REPO)
     layouts = {key: result.layouts for key, result in laid_out.items()}
     assert all(count <= 3 for count in layouts.values()), layouts
+    assert all(result.repairs <= 2 for result in laid_out.values())
     assert sum(count == 1 for count in layouts.values()) >= len(layouts) // 2, layouts
     for key, result in laid_out.items():
         assert len(result.document.pages) <= 24 or result.printed is not None, key
@@ -225,15 +231,37 @@ def test_the_estimate_of_the_parts_always_printed_matches_their_layout(letter) -
         if estimate.plan_fits and estimate.recto:
             assert estimate.after == measured.after, key
         assert abs(estimate.contents - measured.contents) < 8.0, (key, estimate.contents, measured.contents)
+        if "large_print" in guide.person.format:
+            continue  # its topics are chosen on the standard guide (a list of every module may take two pages)
         assert abs(estimate.more - measured.more) < 8.0, (key, estimate.more, measured.more)
         items = sum(estimate.more_items.values()), sum(measured.more_items.values())
         assert abs(items[0] - items[1]) < 0.05 * items[1], (key, items)
 
 
 def test_modules_always_printed_are_on_paper(letter, a4, small) -> None:
-    """Priority 1, and the tier safety for you, whatever the budget."""
+    """Priority 1, and the tiers safety for you and your treatment, whatever the budget."""
     for built in budgeted(letter, a4, small):
         assert built.essential and built.essential <= set(built.on_paper), built.id
+
+
+def test_the_persons_own_pages_are_on_paper_before_any_page_for_everyone(letter, run) -> None:
+    """Every example person: each page of the tiers "safety for you" and "your treatment" is
+    printed; a page of "your situation" is left out only when the budget is used up, and then
+    no page of a lower tier is printed in its place unless it is shorter, and `explain` says so."""
+    for built in budgeted(letter):
+        tiers = built.guide.tiers
+        titles = {m.id: m.title for s in built.guide.sections for m in s.modules}
+        on_paper = set(built.on_paper)
+        for module_id, tier in tiers.items():
+            if module_id in titles and tier.name in ("safety", "treatment"):
+                assert titles[module_id] in on_paper, (built.id, module_id, tier.name)
+        situation_left_out = [i for i, t in tiers.items() if t.name == "situation" and titles[i] not in on_paper]
+        if situation_left_out:
+            assert built.pages >= 20 or built.guide.person.format, (built.id, built.pages, situation_left_out)
+    explained = run("explain", "r-0533", "-C", letter["r-0533"].root).output
+    assert "paper: your treatment (therapies dbt)" in explained
+    left_out = [line for line in explained.splitlines() if "web only (page budget): your situation" in line]
+    assert all("no room left after the parts always printed and the pages ranked above it" in line for line in left_out)
 
 
 def test_a_reading_format_that_overruns_says_so(letter, run) -> None:
@@ -253,7 +281,10 @@ def test_the_more_page_lists_exactly_the_modules_left_out(letter, a4) -> None:
         left_out = [title for title in built.titles if title not in printed]
         assert left_out, built.id
         assert [title for title in built.titles if title in printed] == built.on_paper, "guide order kept"
-        assert built.listed == [one_line(title) for title in left_out], built.id
+        rest = re.search(r"(?:And|Y) (\d+) (?:more in your web guide|partes más en la guía web)", built.more_page)
+        named = len(left_out) - int(rest.group(1)) if rest else len(left_out)
+        assert built.listed == [one_line(title) for title in left_out[:named]], built.id
+        assert built.more_start == built.pages, f"{built.id}: the list fits its page"
         contents = one_line(" ".join(page.extract_text() for page in built.reader.pages[1:3]))
         heading = MORE[0] if built.guide.language == "en" else MORE[1]
         assert re.search(rf"{heading}[ .]*{built.more_start}\b", contents), built.id
@@ -326,7 +357,7 @@ def test_a_wrong_estimate_costs_a_second_layout_never_the_budget(scale: float, c
         assert len(laid_out.document.pages) >= 22, case
 
 
-def test_the_more_list_has_two_columns_and_large_print_keeps_one_at_its_size(letter) -> None:
+def test_the_more_list_has_two_columns_and_fits_one_page_in_large_print_at_its_size(letter) -> None:
     import pdfplumber
 
     def more_page(built: Printed) -> tuple[set[int], list[float]]:
@@ -342,7 +373,9 @@ def test_the_more_list_has_two_columns_and_large_print_keeps_one_at_its_size(let
     standard, _ = more_page(letter["r-0142"])
     assert len(standard) == 2, standard
     large, private = more_page(letter["r-0142-large"])
-    assert len(large) == 1, large
+    assert len(large) == 2, large
+    built = letter["r-0142-large"]
+    assert built.more_start == built.pages, "the list ends on the page it starts on"
     assert private and min(private) > 13.9, private  # 14pt, not the 10.5pt of the standard format
 
 
@@ -360,18 +393,13 @@ def page_fill(pdf_path: Path) -> list[tuple[int, float, str]]:
             body = [w for w in words if w["bottom"] < end - 2]
             top = 0.08 * page.height  # the page area's top margin
             fill = (max(w["bottom"] for w in body) - top) / (end - top) if body else 0.0
-            found.append((number, fill, " ".join(w["text"] for w in body[:5])))
+            found.append((number, fill, " ".join(w["text"] for w in body[:12])))
     return found
 
 
 BLANK = ("This side is left blank", "Esta cara queda en blanco")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet true: a box or a module's end that does not fit still leaves a page under a third "
-    "full in about half the example guides (the end of My plan in large print, a tip before a worksheet)",
-)
 def test_no_page_is_under_a_third_full_but_the_cover_the_blank_sides_and_the_last(letter) -> None:
     """Paper is for reading: the parts flow on from one another, so none ends a page early. The
     exceptions: the cover, the blank sides around the safety plan card, the page before the card
@@ -385,7 +413,7 @@ def test_no_page_is_under_a_third_full_but_the_cover_the_blank_sides_and_the_las
                 continue
             if fill < 1 / 3:
                 short.append((built.id, number, round(fill, 2), words))
-    assert short == []
+    assert short == [], "\n".join(map(str, short))
 
 
 def test_a_worksheet_box_never_splits_over_two_pages(letter) -> None:

@@ -13,8 +13,8 @@ A module's tier is read off the terms of the person's profile that its rule (or 
 4. `skills for you`: a module whose `helps_with:` answers the person's triggers or warning signs;
 5. `for everyone`.
 
-Inside a tier, the editor's `priority` then guide order decide. The paper stage prints priority 1
-and "safety for you" always, then the rest in rank order as the page budget allows.
+Inside a tier, the editor's `priority` then guide order decide. The paper stage prints priority 1,
+"safety for you" and "your treatment" always, then the rest in rank order as the page budget allows.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ TIER_NAMES = {
     "everyone": "for everyone",
 }
 """What `explain` calls each tier."""
-ALWAYS_PRINTED = frozenset({"safety"})
+ALWAYS_PRINTED = frozenset({"safety", "treatment"})
 """Tiers that are on paper whatever the page budget (as priority 1 is): the safety pages about the
-person's own use, medicines and risk. "your treatment" comes next, as far as the budget goes."""
+person's own use, medicines and risk, and the pages about their own medicines, therapies and
+groups. "your situation" comes next, as far as the budget goes."""
 SAFETY_SECTION = "safety"
 TREATMENT_SECTION = "therapies"
 OWN_USE = frozenset({"substances", "prescribed", "routes", "therapies"})

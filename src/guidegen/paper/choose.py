@@ -46,7 +46,8 @@ def rank_modules(guide: Guide, selected: Sequence[Module]) -> list[Module]:
 
 
 def always_printed(module: Module, tier: Tier) -> bool:
-    """Priority 1 modules and the tier "safety for you" are on paper whatever the page budget."""
+    """Priority 1 modules and the tiers "safety for you" and "your treatment" are on paper whatever
+    the page budget."""
     return module.priority == 1 or tier.always_printed
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..project.theme import Theme
 from .choose import Budget, Skeleton, choose_printed, drop_to_fit, estimated_skeleton, pages_needed
+from .fill import REPAIRS, Repairs, problems, repaired, repairs_for
 from .forms import finish_form_fields
 from .layout import FIT_LEVELS, ONE_PAGE_SECTION, PDF_OPTIONS, PrintHTML, fit_level, lay_out, pages_holding
 from .measure import measure_guide
@@ -33,6 +34,8 @@ class LaidOut:
     """Whole-guide layouts made (1 for most guides, see `lay_out_guide`)."""
     probes: int
     """Layouts of the safety plan page alone (one page each)."""
+    repairs: int = 0
+    """Layouts made again to fill pages that ended early (fill.py), kept."""
 
 
 def write_pdf(
@@ -79,7 +82,8 @@ def lay_out_guide(
     - the estimate was off the other way, leaving ROOM pages or more unused: modules are added
       (and when that comes out over the budget, the first layout is kept).
     Only a guide still over its budget after that is laid out again, each time with fewer
-    modules. Priority 1 modules are always printed, even when they alone overrun the budget.
+    modules. The modules always printed (priority 1, safety for you, your treatment) are printed
+    even when they alone overrun the budget.
     """
     cache: dict[str, Any] = {}
     if not callable(print_html):
@@ -87,8 +91,31 @@ def lay_out_guide(
     if budget is None or not budget.candidates.ranked:
         fit, probes = fit_level(print_html, theme, project_templates, cache)
         html = print_html(fit)
-        return LaidOut(lay_out(html, theme, project_templates, cache), html, None, 1, probes)
-    return _WithinBudget(print_html, theme, project_templates, budget, cache).lay_out()
+        laid_out = LaidOut(lay_out(html, theme, project_templates, cache), html, None, 1, probes)
+    else:
+        laid_out = _WithinBudget(print_html, theme, project_templates, budget, cache).lay_out()
+    return filled(laid_out, theme, project_templates, cache)
+
+
+def filled(laid_out: LaidOut, theme: Theme, project_templates: Path, cache: dict[str, Any]) -> LaidOut:
+    """The guide laid out again with the repairs (fill.py) that leave no page under a third full,
+    at most REPAIRS times; a layout that comes out longer, or no fuller, is not kept."""
+    done, base = Repairs(), laid_out.html
+    found = problems(laid_out.document)
+    for _ in range(REPAIRS):
+        needed = repairs_for(laid_out.document, done)
+        if not needed:
+            break
+        done = done.merged(needed)
+        html = repaired(base, done)
+        document = lay_out(html, theme, project_templates, cache)
+        left = problems(document)
+        if len(document.pages) > len(laid_out.document.pages) or (
+            left >= found and len(document.pages) == len(laid_out.document.pages)
+        ):
+            break
+        laid_out, found = replace(laid_out, document=document, html=html, repairs=laid_out.repairs + 1), left
+    return laid_out
 
 
 @dataclass

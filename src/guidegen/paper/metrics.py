@@ -75,7 +75,7 @@ def print_metrics(formats: Collection[str], paper: str) -> PrintMetrics:
         toc_leading=1.5 if large else 1.35,
         page=(297.0 if paper == "a4" else 279.4) - (59.0 if large else 47.0),
         large=large,
-        more_columns=1 if large else 2,
+        more_columns=2,
         safety_page=(297.0 if paper == "a4" else 279.4) - 37.0,
         safety_width=(210.0 if paper == "a4" else 215.9) - 28.0,
     )

@@ -15,6 +15,10 @@ from ..project.profiles import LoadedProfile
 from ..web.pages import guide_link
 from .state import ProjectState
 
+LEFT_OUT = "no room left after the parts always printed and the pages ranked above it"
+"""Why a module is web only: the budget is filled in rank order (safety for you and your treatment
+always, then your situation, skills for you and for everyone)."""
+
 
 @dataclass(frozen=True)
 class PaperChoice:
@@ -40,7 +44,7 @@ class PaperChoice:
             return line + "; in this format the guide holds the topics of the standard guide, on the pages they take"
         if self.pages > self.budget:
             line += (
-                "; over the budget: the modules always printed (priority 1, safety for you)"
+                "; over the budget: the modules always printed (priority 1, safety for you, your treatment)"
                 " take more, and they are printed all the same"
             )
         return line
@@ -67,6 +71,6 @@ def paper_choice(project: Project, loaded: LoadedProfile) -> PaperChoice:
             elif laid_out.printed is None or module.id in laid_out.printed:
                 marks[module.id] = f"paper: {reason}"
             else:
-                marks[module.id] = f"web only (page budget): {reason}"
+                marks[module.id] = f"web only (page budget): {reason}; {LEFT_OUT}"
     reading = any(f in READING_FORMATS for f in guide.person.format)
     return PaperChoice(marks, len(laid_out.document.pages), budget.pages if budget else None, reading)
