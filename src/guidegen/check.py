@@ -21,6 +21,7 @@ from .project.settings import Settings, load_settings
 from .project.shared import SharedFrontMatter
 from .project.vocabulary import Vocabulary, load_vocabulary
 from .project.yamlfile import read_yaml
+from .text.formal import choose
 from .text.markdown import html_to_text, shared_references, worksheet_shape
 from .text.readability import reading_score
 from .text.repeats import REPEAT_CHARS, find_repeats
@@ -164,6 +165,10 @@ def _check_module(
         words = _rendered_text(project, module, text, person.model_copy(update={"language": language}))
         if words is not None and words.strip():
             _check_reading(project, text, reading_score(words, language), report)
+        if text.says_usted:
+            _check_usted(
+                project, module, text, person.model_copy(update={"language": language, "formal": True}), report
+            )
 
 
 def _check_review(
@@ -218,9 +223,10 @@ def _check_shared_blocks(project: Project, today: date, report: CheckReport) -> 
 
 def repeated_passages(project: Project) -> list[Problem]:
     """A warning on both files for each passage of 200 characters or more that two modules (or a
-    module and a shared block) say word for word; a module's translations are not compared with it."""
-    texts = [(t.where, t.source) for m in project.modules for t in m.texts.values()]
-    texts += [(t.where, t.source) for b in project.blocks.values() for t in b.texts.values()]
+    module and a shared block) say word for word; a module's translations are not compared with it.
+    Texts are compared as most readers read them (the tú form of a ((tú|usted)) alternation)."""
+    texts = [(t.where, choose(t.source, False)) for m in project.modules for t in m.texts.values()]
+    texts += [(t.where, choose(t.source, False)) for b in project.blocks.values() for t in b.texts.values()]
     owner = {t.where: m.id for m in project.modules for t in m.texts.values()}
     owner.update({t.where: f"_shared/{b.id}" for b in project.blocks.values() for t in b.texts.values()})
     problems = []
@@ -268,7 +274,18 @@ def _rendered_text(project: Project, module: Module, text: ModuleText, person: P
         rendered = render_module(module, text.language, person.template_view(), strings, titles)
     except InvalidInput:
         return None  # already reported by the guide check
-    return f"{text.title}.\n{text.front_matter.summary}\n{html_to_text(rendered.html)}"
+    return f"{text.title}.\n{text.summary}\n{html_to_text(rendered.html)}"
+
+
+def _check_usted(project: Project, module: Module, text: ModuleText, person: Profile, report: CheckReport) -> None:
+    """A text with ((tú|usted)) alternations renders in its usted form too, for a `formal: true` reader."""
+    strings = project.theme.strings_for(text.language, True)
+    try:
+        render_module(
+            module, text.language, person.template_view(), strings, section_titles(project.settings.sections, strings)
+        )
+    except InvalidInput as error:
+        report.problems.extend(p.adding("in the usted form") for p in error.problems)
 
 
 def _compare_translation(original: ModuleText, translation: ModuleText, report: CheckReport) -> None:

@@ -141,12 +141,15 @@ def render_module(
     module: Module, language: str, view: dict[str, object], strings: Mapping[str, str], sections: Mapping[str, str]
 ) -> GuideModule:
     """One module personalised for a person and rendered to an HTML fragment; `sections` are the
-    guide's section headings, which a module may name (`{{ sections.coping }}`)."""
+    guide's section headings, which a module may name (`{{ sections.coping }}`). A person whose
+    profile says `formal` reads the usted form of a text that has one."""
     text, untranslated = module.text_for(language)
-    personalised = personalise(text.template, text.source, text.where, view, sections)
+    formal = bool(view.get("formal"))
+    title, summary = text.heading(formal)
+    personalised = personalise(text.template_for(formal), text.source, text.where, view, sections)
     body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings, language=language)
     marked = Markup(personalised.fill(body))
-    return GuideModule(module.id, text.title, text.summary, marked, untranslated, text.language, marked)
+    return GuideModule(module.id, title, summary, marked, untranslated, text.language, marked)
 
 
 def with_shared_placed(guide: Guide) -> Guide:
@@ -164,7 +167,7 @@ def with_shared_placed(guide: Guide) -> Guide:
 def make_guide(project: Project, person: Profile) -> Guide:
     """Select, personalise and render the modules for one person."""
     language = person.language or project.settings.default_language
-    strings = project.theme.strings[language]
+    strings = project.theme.strings_for(language, person.formal)
     view = person.template_view()
     titles = section_titles(project.settings.sections, strings)
     selected = select_modules(person, project.modules)

@@ -50,9 +50,9 @@ def render_shared(
         if not holds(block.rule, person):
             continue
         text = block.text_for(language)
-        personalised = personalise(text.template, text.source, text.where, view, sections)
+        personalised = personalise(text.template_for(person.formal), text.source, text.where, view, sections)
         body = render_markdown(personalised.markdown, module=f"shared-{block_id}", person=view, strings=strings)
-        rendered[block_id] = SharedRender(text.title, Markup(personalised.fill(body)), text.language)
+        rendered[block_id] = SharedRender(text.title_for(person.formal), Markup(personalised.fill(body)), text.language)
     return rendered
 
 

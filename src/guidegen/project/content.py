@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 from pydantic import Field
 
 from ..errors import InvalidInput, Problem, Problems, display_path
+from ..text.formal import ALTERNATION, alternation_problems, choose, in_template
 from ..text.personalise import compile_template, make_environment, personalise, static_problems
 from .profiles import Profile
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
@@ -65,6 +66,21 @@ class ModuleText:
     """The body, preceded by blank lines so template line numbers are file line numbers."""
     template: Template
     front_matter: FrontMatter
+    formal_template: Template
+    """The body as a reader spoken to as usted reads it (`template` itself when it says all one way)."""
+
+    def template_for(self, formal: bool) -> Template:
+        """The compiled body for a reader: usted when their profile says `formal`."""
+        return self.formal_template if formal else self.template
+
+    @property
+    def says_usted(self) -> bool:
+        """Whether the text holds ((tú|usted)) alternations, so a formal reader reads it otherwise."""
+        return any(ALTERNATION.search(t) for t in (self.source, self.front_matter.title, self.front_matter.summary))
+
+    def heading(self, formal: bool) -> tuple[str, str]:
+        """Title and summary for a reader, in the usted form when `formal`."""
+        return choose(self.front_matter.title, formal), choose(self.front_matter.summary, formal)
 
 
 @dataclass(frozen=True)
@@ -142,20 +158,34 @@ def read_front_matter(path: Path, root: Path, model: type[F]) -> tuple[F, YamlDo
     return front, document, "\n" * (body_line - 1) + body, where
 
 
-def compile_body(env: Any, source: str, where: str, settings: Settings, problems: Problems) -> Template:
-    """A body compiled, checked without rendering, and tried once on a person with nothing filled
-    in; raises InvalidInput with every problem collected so far."""
+def compile_body(
+    env: Any, source: str, where: str, language: str, settings: Settings, problems: Problems
+) -> tuple[Template, Template]:
+    """A body compiled for tú and for usted readers (one template when it says all one way), checked,
+    and tried on a person with nothing filled in; raises InvalidInput with every problem so far."""
+    problems.extend(alternation_problems(source, where, language))
+    problems.raise_errors()
+    plain, formal = in_template(source, False), in_template(source, True)
     try:
-        template = compile_template(env, source, where)
+        template = compile_template(env, plain, where)
+        formal_template = template if formal == plain else compile_template(env, formal, where)
     except InvalidInput as error:
         problems.extend(error.problems)
         problems.raise_errors()
         raise
-    problems.extend(static_problems(env, source, where, Profile.model_fields, settings.sections))
+    problems.extend(static_problems(env, plain, where, Profile.model_fields, settings.sections))
     problems.raise_errors()
     trial_sections = {section: section for section in settings.sections}
-    personalise(template, source, where, TRIAL_PERSON.template_view(), trial_sections)  # runtime errors surface now
-    return template
+    for person, compiled, text in ((TRIAL_PERSON, template, plain), (TRIAL_FORMAL, formal_template, formal)):
+        personalise(compiled, text, where, person.template_view(), trial_sections)  # runtime errors surface now
+    return template, formal_template
+
+
+def heading_problems(front: Any, document: YamlDocument, where: str, language: str) -> list[Problem]:
+    """Malformed alternations in a title or summary (or any in a language without usted)."""
+    texts = [(key, getattr(front, key, None)) for key in ("title", "summary")]
+    lines = {key: document.line((key,)) or 1 for key, _ in texts}
+    return [p for k, v in texts if isinstance(v, str) for p in alternation_problems(v, where, language, lines[k], k)]
 
 
 def load_module_text(
@@ -176,12 +206,17 @@ def load_module_text(
             expected = ", ".join(allowed) or "none declared in the vocabulary"
             message = f"helps_with: {unknown('term', term, allowed)} (expected one of: {expected})"
             problems.add(where, document.line(("helps_with", index)), message)
-    template = compile_body(env, source, where, settings, problems)
-    return ModuleText(language, path, where, front.title, front.summary, source, template, front), rule, relevant
+    problems.extend(heading_problems(front, document, where, language))
+    template, formal_template = compile_body(env, source, where, language, settings, problems)
+    title, summary = choose(front.title, False), choose(front.summary, False)
+    text = ModuleText(language, path, where, title, summary, source, template, front, formal_template)
+    return text, rule, relevant
 
 
 TRIAL_PERSON = Profile(id="trial", name="Sam")
 """A person with every optional field empty: a module must render for them too."""
+TRIAL_FORMAL = Profile(id="trial", name="Sam", formal=True)
+"""The same person spoken to as usted: a text with alternations must render in that form too."""
 
 
 def make_module_environment(vocabulary: Vocabulary, settings: Settings) -> Any:

@@ -14,6 +14,7 @@ from babel import Locale, UnknownLocaleError
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from ..errors import InvalidInput, Problem, display_path
+from ..text.formal import alternation_problems, choose
 from .schema import Frozen, Text, Whole, key_text, validate
 from .yamlfile import YamlDocument, read_yaml
 
@@ -195,11 +196,12 @@ class Settings(Frozen):
         """The language of a profile that names none."""
         return self.languages[0]
 
-    def in_language(self, language: str) -> Settings:
-        """These settings with every per-language text resolved to `language` (for page templates)."""
+    def in_language(self, language: str, formal: bool = False) -> Settings:
+        """These settings with every per-language text resolved to `language` (for page templates),
+        in the usted form for a person whose profile says `formal`."""
 
         def text(value: Localized) -> str:
-            return in_language(value, language, self.default_language)
+            return choose(in_language(value, language, self.default_language), formal)
 
         def maybe(value: Localized | None) -> str | None:
             return None if value is None else text(value)
@@ -234,6 +236,7 @@ def language_problems(settings: Settings, document: YamlDocument, where: str) ->
     """A text given per language must give exactly the languages of `languages`."""
     problems = []
     for key, value in _localized_texts(settings):
+        problems += _alternation_problems(key, value, settings, document, where)
         if not isinstance(value, dict):
             continue
         name = key_text(key)
@@ -256,6 +259,23 @@ def language_problems(settings: Settings, document: YamlDocument, where: str) ->
                     )
                 )
     return problems
+
+
+def _alternation_problems(
+    key: tuple[str | int, ...], value: Localized | None, settings: Settings, document: YamlDocument, where: str
+) -> list[Problem]:
+    """((tú|usted)) alternations only in a Spanish text, and well formed; one text for every
+    language is read in each of them."""
+    if value is None:
+        return []
+    texts = value.items() if isinstance(value, dict) else [(language, value) for language in settings.languages]
+    found: list[Problem] = []
+    for language, text in texts:
+        line = document.line((*key, language) if isinstance(value, dict) else key)
+        for problem in alternation_problems(text, where, language, line or 1, key_text(key)):
+            if problem not in found:
+                found.append(problem)
+    return found
 
 
 def load_settings(project: Path) -> Settings:

@@ -11,8 +11,16 @@ from typing import Any
 from jinja2 import Template
 
 from ..errors import InvalidInput, Problem, Problems, display_path
+from ..text.formal import choose
 from ..text.markdown import shared_references
-from .content import CONTENT_DIR, compile_body, make_module_environment, module_name, read_front_matter
+from .content import (
+    CONTENT_DIR,
+    compile_body,
+    heading_problems,
+    make_module_environment,
+    module_name,
+    read_front_matter,
+)
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text
 from .settings import Settings
@@ -47,6 +55,16 @@ class SharedText:
     """The body, preceded by blank lines so template line numbers are file line numbers."""
     template: Template
     front_matter: SharedFrontMatter
+    formal_template: Template
+    """The body as a reader spoken to as usted reads it (`template` itself when it says all one way)."""
+
+    def template_for(self, formal: bool) -> Template:
+        """The compiled body for a reader: usted when their profile says `formal`."""
+        return self.formal_template if formal else self.template
+
+    def title_for(self, formal: bool) -> str:
+        """The title for a reader, in the usted form when `formal`."""
+        return choose(self.front_matter.title, formal)
 
 
 @dataclass(frozen=True)
@@ -122,8 +140,9 @@ def _load_text(
         )
     for line, _ in shared_references(source):
         problems.add(where, line, "a shared block cannot include another: write its text here, or include both")
-    template = compile_body(env, source, where, settings, problems)
-    return SharedText(language, path, where, front.title, source, template, front), rule
+    problems.extend(heading_problems(front, document, where, language))
+    template, formal_template = compile_body(env, source, where, language, settings, problems)
+    return SharedText(language, path, where, choose(front.title, False), source, template, front, formal_template), rule
 
 
 def reference_problems(texts: Iterable[tuple[str, str]], blocks: Mapping[str, SharedBlock]) -> list[Problem]:

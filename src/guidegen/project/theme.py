@@ -11,7 +11,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from ..errors import InvalidInput, Problem, display_path
+from ..text.formal import alternation_problems, choose
 from ..text.sandbox import ModuleSandbox, with_limits
 from .settings import Settings
 from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
@@ -54,11 +55,19 @@ class Theme:
     dirs: tuple[Path, ...]
     """Theme folders, the project's first."""
     strings: Mapping[str, Mapping[str, str]]
-    """language -> key -> text."""
+    """language -> key -> text (tú where a text says it two ways)."""
     assets: Mapping[str, Path]
     """Every asset by its path under assets/ (e.g. 'guide.css', 'fonts/x.ttf'), first folder wins."""
     roots: tuple[Path, ...] = ()
     """Where theme files may lead: the project and the default theme (links out are refused)."""
+    formal_strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """language -> key -> text in the usted form, for the languages that have one."""
+
+    def strings_for(self, language: str, formal: bool) -> Mapping[str, str]:
+        """The UI strings one person reads: in the usted form when their profile says `formal`."""
+        if formal and language in self.formal_strings:
+            return self.formal_strings[language]
+        return self.strings[language]
 
     def page_environment(self) -> jinja2.Environment:
         """Jinja2 for page templates: the same immutable sandbox as modules, autoescaped, strict
@@ -196,7 +205,9 @@ def load_theme(project: Path, settings: Settings) -> Theme:
         raise InvalidInput(problems)
     for path in sorted(font_dir().glob("*.ttf")):
         assets.setdefault(f"fonts/{path.name}", path)
-    return Theme(dirs=folders, strings=strings, assets=assets, roots=roots)
+    plain = {language: {key: choose(text, False) for key, text in texts.items()} for language, texts in strings.items()}
+    formal = {language: {key: choose(text, True) for key, text in texts.items()} for language, texts in strings.items()}
+    return Theme(dirs=folders, strings=plain, assets=assets, roots=roots, formal_strings=formal)
 
 
 def _read_strings(
@@ -223,6 +234,10 @@ def _read_strings(
                     Problem(where, document.line((language,)), f"{shown}: expected a mapping of string names to text")
                 )
             else:
+                for key, text in texts.items():
+                    problems += alternation_problems(
+                        text, where, str(language), document.line((language, key)) or 1, str(key)
+                    )
                 strings.setdefault(language, {}).update(texts)
     return strings
 

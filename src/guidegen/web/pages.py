@@ -32,7 +32,7 @@ def _context(guide: Guide, settings: Settings, target: str) -> dict[str, Any]:
 def for_person(settings: Settings, guide: Guide) -> Settings:
     """Settings in the guide's language, with the crisis lines that fit this person (every line
     for everyone, and the lines whose `when:` holds for them)."""
-    view = settings.in_language(guide.language)
+    view = settings.in_language(guide.language, formal=guide.person.formal)
     if guide.crisis is None:
         return view
     return view.model_copy(update={"crisis": tuple(view.crisis[i] for i in guide.crisis)})
