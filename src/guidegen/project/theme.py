@@ -7,6 +7,7 @@ by file, and its strings.yaml overrides single strings.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -26,6 +27,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from ..errors import InvalidInput, Problem, display_path
+from ..text.drawings import DRAWING, Drawing, DrawingError, read_drawing
 from ..text.sandbox import ModuleSandbox, with_limits
 from .settings import Settings
 from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
@@ -59,6 +61,8 @@ class Theme:
     """Every asset by its path under assets/ (e.g. 'guide.css', 'fonts/x.ttf'), first folder wins."""
     roots: tuple[Path, ...] = ()
     """Where theme files may lead: the project and the default theme (links out are refused)."""
+    drawings: Mapping[str, Drawing] = dataclasses.field(default_factory=dict)
+    """The figures' drawings (assets/figures/*.svg), checked, by their path under assets/."""
 
     def page_environment(self) -> jinja2.Environment:
         """Jinja2 for page templates: the same immutable sandbox as modules, autoescaped, strict
@@ -192,11 +196,33 @@ def load_theme(project: Path, settings: Settings) -> Theme:
         elif missing := sorted(set(default) - set(strings[language])):
             problems.append(Problem(where, None, f"'{language}' lacks strings: {', '.join(missing)}"))
     assets = _read_assets(folders, project, roots, problems)
+    drawings = _read_drawings(assets, project, roots, problems)
     if problems:
         raise InvalidInput(problems)
     for path in sorted(font_dir().glob("*.ttf")):
         assets.setdefault(f"fonts/{path.name}", path)
-    return Theme(dirs=folders, strings=strings, assets=assets, roots=roots)
+    return Theme(dirs=folders, strings=strings, assets=assets, roots=roots, drawings=drawings)
+
+
+def _read_drawings(
+    assets: Mapping[str, Path], project: Path, roots: tuple[Path, ...], problems: list[Problem]
+) -> dict[str, Drawing]:
+    """Every drawing a figure may use (assets/figures/*.svg), checked: what it may not hold is a
+    problem with the file and line."""
+    drawings: dict[str, Drawing] = {}
+    for relative, path in sorted(assets.items()):
+        if not DRAWING.match(f"assets/{relative}"):
+            continue
+        where = display_path(path, project)
+        data, refused = read_bytes(path, roots, where, MAX_ASSET_BYTES)
+        if data is None:
+            problems.extend([refused] if refused else [])
+            continue
+        try:
+            drawings[relative] = read_drawing(data)
+        except DrawingError as error:
+            problems.append(Problem(where, error.line, error.message))
+    return drawings
 
 
 def _read_strings(
