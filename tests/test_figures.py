@@ -4,11 +4,15 @@ and on paper, with their text alternatives in every language."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
 
-from conftest import REPO, copy_project
+from conftest import REPO, copy_project, page_html, pdf_of
+from guidegen.cli import main
 from guidegen.errors import InvalidInput
 from guidegen.project.load import Project
 from guidegen.project.theme import default_theme_dir
@@ -24,6 +28,8 @@ DRAWING = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 150">
   </g>
 </svg>
 """
+FIGURES = {"naloxone-card": 6, "recovery-position": 3}
+"""The library's figures (shared blocks) and how many panels each has."""
 
 
 def test_a_drawing_keeps_its_shapes_and_leaves_out_its_own_words() -> None:
@@ -121,8 +127,82 @@ def test_an_image_without_alt_text_or_a_figure_without_a_title_is_a_problem_with
     ]
 
 
+@pytest.mark.parametrize("block", FIGURES)
+def test_every_panel_has_a_drawing_alt_text_and_caption_in_every_language(block: str, library: Project) -> None:
+    project = library
+    texts = project.blocks[block].texts
+    assert sorted(texts) == sorted(project.settings.languages)
+    drawings = {}
+    for language, text in texts.items():
+        panels = re.findall(
+            r"^\d\. !\[([^\]]+)\]\(assets/(figures/[a-z0-9-]+\.svg)\)\n   \*\*(.+?)\*\*", text.source, re.M
+        )
+        assert len(panels) == FIGURES[block], language
+        assert all(alt.strip() and caption.strip() for alt, _, caption in panels)
+        drawings[language] = [path for _, path, _ in panels]
+        assert all(path in project.theme.drawings for path in drawings[language])
+    assert drawings["es"] == drawings["en"]
+
+
 def test_every_drawing_of_the_default_theme_is_one_a_figure_may_use() -> None:
     files = sorted((default_theme_dir() / "assets" / "figures").glob("*.svg"))
-    assert files
+    assert len(files) == sum(FIGURES.values())
     for path in files:
         read_drawing(path.read_bytes())
+
+
+@pytest.mark.parametrize(("who", "title", "alt"), [
+    ("r-0752", "Naloxone nasal spray, step by step", "Drawing: a phone with its number keys."),
+    ("r-0201", "Naloxona en aerosol nasal, paso a paso", "Dibujo: un teléfono con sus teclas."),
+])  # fmt: skip
+def test_the_web_guide_shows_the_card_once_inline_with_its_words_in_the_guide_language(
+    example_site: Path, who: str, title: str, alt: str
+) -> None:
+    page = page_html(example_site, who)
+    assert page.count(f'<figcaption class="figure-title">{title}</figcaption>') == 1
+    assert page.count('<figure class="figure">') == 2  # the card and the recovery position, in full once
+    assert f'role="img" aria-label="{alt}" focusable="false"><title>{alt}</title>' in page
+    assert page.count('class="figure-art"') == 9
+    assert "<img" not in page.split('<figure class="figure">')[1].split("</figure>")[0]
+
+
+@pytest.fixture(scope="module")
+def english_pdf(tmp_path_factory: pytest.TempPathFactory) -> PdfReader:
+    root = copy_project(tmp_path_factory.mktemp("figures") / "project", profiles=("r-0752",))
+    result = CliRunner().invoke(main, ["build", "--no-html", "-C", str(root), "r-0752"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return PdfReader(pdf_of(root, "r-0752"))
+
+
+def test_the_printed_card_has_its_captions_as_text_and_each_drawing_as_a_figure_with_alt_text(
+    english_pdf: PdfReader,
+) -> None:
+    text = " ".join(" ".join(page.extract_text().split()) for page in english_pdf.pages)
+    for caption in (
+        "Naloxone nasal spray, step by step",
+        "Check. Shout their name.",
+        "Give one spray. Put the tip in one nostril. Press the plunger firmly.",
+        "No answer after 2 to 3 minutes? Give a new spray in the other nostril.",
+        "Stay until help comes.",
+        "The recovery position",
+        "Open the airway.",
+    ):
+        assert text.count(caption) == 1, caption
+    alts = [str(item["/Alt"]) for item in _structure(english_pdf) if item.get("/S") == "/Figure" and "/Alt" in item]
+    assert "Drawing: a phone with its number keys." in alts
+    assert sum(alt.startswith(("Drawing: ", "Drawing seen from above: ")) for alt in alts) == 9
+
+
+def _structure(reader: PdfReader) -> list[dict]:
+    """Every element of the PDF's structure tree."""
+    found, stack = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        item = stack.pop()
+        item = item.get_object() if hasattr(item, "get_object") else item
+        if isinstance(item, dict):
+            found.append(item)
+            kids = item.get("/K")
+            stack.extend(kids if isinstance(kids, list) else [kids] if kids is not None else [])
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
