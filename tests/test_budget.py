@@ -34,7 +34,7 @@ FORMATS = {
     "r-0142-contrast": "[high_contrast]",
     "r-0142-all": "[large_print, dyslexia_friendly, high_contrast]",
 }
-MORE = ("More in your web guide", "Más en tu guía web")
+MORE = ("More in your web guide", "Más en tu guía web", "Más en su guía web")
 
 
 def one_line(text: str) -> str:
@@ -286,7 +286,7 @@ def test_the_more_page_lists_exactly_the_modules_left_out(letter, a4) -> None:
         assert built.listed == [one_line(title) for title in left_out[:named]], built.id
         assert built.more_start == built.pages, f"{built.id}: the list fits its page"
         contents = one_line(" ".join(page.extract_text() for page in built.reader.pages[1:3]))
-        heading = MORE[0] if built.guide.language == "en" else MORE[1]
+        heading = MORE[0] if built.guide.language == "en" else MORE[2] if built.guide.person.formal else MORE[1]
         assert re.search(rf"{heading}[ .]*{built.more_start}\b", contents), built.id
 
 

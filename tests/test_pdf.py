@@ -532,6 +532,24 @@ def test_paper_comes_from_settings(avery: Built, ines: Built) -> None:
     assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
 
 
+def test_the_naloxone_card_prints_in_large_print_spanish_with_captions_as_text_and_alt_text(ines: Built) -> None:
+    text = one_line(" ".join(ines.pages))
+    for caption in (
+        "Revisar. Gritar su nombre.",
+        "Dar una dosis. Poner la punta en una fosa de la nariz. Apretar el émbolo con fuerza.",
+        "¿No responde en 2 a 3 minutos? Dar un aerosol nuevo en la otra fosa de la nariz.",
+        "Abrir la vía del aire.",
+    ):
+        assert text.count(caption) == 1, caption  # in full once; the other modules link back to it
+    alts = [
+        str(item["/Alt"])
+        for item in every_object(ines.reader)
+        if isinstance(item, dict) and item.get("/S") == "/Figure" and "/Alt" in item
+    ]
+    assert "Dibujo: un teléfono con sus teclas." in alts
+    assert sum(alt.startswith("Dibujo") for alt in alts) == 9
+
+
 def test_qr_code_to_the_web_guide_on_the_back_page_only_with_a_base_url(avery: Built, ines: Built) -> None:
     back = one_line(avery.pages[-1])
     link = link_of(avery.root, avery.id)

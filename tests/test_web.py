@@ -39,16 +39,19 @@ class Page(HTMLParser):
         self.title = ""
         self.styles: list[str] = []
         self._in: str | None = None
+        self._drawings = 0  # a <title> inside an inline <svg> names the drawing, not the page
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, {k: v or "" for k, v in attrs}))
-        if tag in ("title", "style"):
+        self._drawings += tag == "svg"
+        if tag in ("title", "style") and not self._drawings:
             self._in = tag
             if tag == "style":
                 self.styles.append("")
 
     def handle_endtag(self, tag: str) -> None:
+        self._drawings -= tag == "svg"
         self._in = None
 
     def handle_data(self, data: str) -> None:

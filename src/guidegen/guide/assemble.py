@@ -18,6 +18,7 @@ from ..project.content import Module, modules_by_section, section_titles
 from ..project.profiles import Profile
 from ..project.rules import holds, select_modules
 from ..project.vocabulary import Vocabulary
+from ..text.drawings import Drawing
 from ..text.markdown import render_markdown
 from ..text.personalise import personalise
 from .progress import Progress, progress_for
@@ -138,16 +139,24 @@ def term_labels(person: Profile, vocabulary: Vocabulary, default_language: str) 
 
 
 def render_module(
-    module: Module, language: str, view: dict[str, object], strings: Mapping[str, str], sections: Mapping[str, str]
+    module: Module,
+    language: str,
+    view: dict[str, object],
+    strings: Mapping[str, str],
+    sections: Mapping[str, str],
+    drawings: Mapping[str, Drawing] | None = None,
 ) -> GuideModule:
     """One module personalised for a person and rendered to an HTML fragment; `sections` are the
-    guide's section headings, which a module may name (`{{ sections.coping }}`). A person whose
-    profile says `formal` reads the usted form of a text that has one."""
+    guide's section headings, which a module may name (`{{ sections.coping }}`); `drawings` the
+    theme's figure drawings. A person whose profile says `formal` reads the usted form of a text
+    that has one."""
     text, untranslated = module.text_for(language)
     formal = bool(view.get("formal"))
     title, summary = text.heading(formal)
     personalised = personalise(text.template_for(formal), text.source, text.where, view, sections)
-    body = render_markdown(personalised.markdown, module=module.id, person=view, strings=strings, language=language)
+    body = render_markdown(
+        personalised.markdown, module=module.id, person=view, strings=strings, language=language, drawings=drawings
+    )
     marked = Markup(personalised.fill(body))
     return GuideModule(module.id, title, summary, marked, untranslated, text.language, marked)
 
@@ -176,10 +185,12 @@ def make_guide(project: Project, person: Profile) -> Guide:
     sections = []
     try:
         for section_id, modules in modules_by_section(in_reading_order(selected, tiers)).items():
-            rendered = tuple(render_module(module, language, view, strings, titles) for module in modules)
+            rendered = tuple(
+                render_module(module, language, view, strings, titles, project.theme.drawings) for module in modules
+            )
             sections.append(GuideSection(section_id, titles[section_id], rendered))
         wanted = blocks_used(m.marked for section in sections for m in section.modules)
-        shared = render_shared(project.blocks, wanted, person, language, view, strings, titles)
+        shared = render_shared(project.blocks, wanted, person, language, view, strings, titles, project.theme.drawings)
     except InvalidInput as error:
         raise InvalidInput(p.adding(f"building guide {person.id}") for p in error.problems) from None
     made = guide_date([entry.date for entry in person.review.history])

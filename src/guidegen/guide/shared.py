@@ -13,6 +13,7 @@ from markupsafe import Markup
 from ..project.profiles import Profile
 from ..project.rules import holds
 from ..project.shared import SharedBlock
+from ..text.drawings import Drawing
 from ..text.markdown import SHARED_MARKER, render_markdown
 from ..text.personalise import personalise
 
@@ -42,6 +43,7 @@ def render_shared(
     view: dict[str, object],
     strings: Mapping[str, str],
     sections: Mapping[str, str],
+    drawings: Mapping[str, Drawing] | None = None,
 ) -> dict[str, SharedRender]:
     """The `wanted` blocks that concern this person (their `when` holds), personalised like a module."""
     rendered = {}
@@ -51,7 +53,9 @@ def render_shared(
             continue
         text = block.text_for(language)
         personalised = personalise(text.template_for(person.formal), text.source, text.where, view, sections)
-        body = render_markdown(personalised.markdown, module=f"shared-{block_id}", person=view, strings=strings)
+        body = render_markdown(
+            personalised.markdown, module=f"shared-{block_id}", person=view, strings=strings, drawings=drawings
+        )
         rendered[block_id] = SharedRender(text.title_for(person.formal), Markup(personalised.fill(body)), text.language)
     return rendered
 

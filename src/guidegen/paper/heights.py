@@ -14,6 +14,7 @@ close enough that a second layout is rarely needed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -128,6 +129,8 @@ def _block(node: _Node, width: float, m: PrintMetrics) -> _Block:
         return _field_block(node, width, m)
     if tag == "table":
         return _table_block(node, width, m, body)
+    if tag == "figure":
+        return _figure_block(node, width, m)
     if tag == "blockquote":
         inner = _container(node, width - 20.0, m)
         return _Block(max(4.0, inner.top), inner.height, max(4.0, inner.bottom))
@@ -157,6 +160,29 @@ def _table_block(node: _Node, width: float, m: PrintMetrics, body: float) -> _Bl
         tallest = max((_lines_block(c.text(), m.size, m.leading, cell_width, m) for c in cells), default=body)
         height += tallest + 3.0
     return _Block(0.0, height, 4.0)
+
+
+def _figure_block(node: _Node, width: float, m: PrintMetrics) -> _Block:
+    """A figure (print.css): its title, then rows of panels, three to a row (two in large print),
+    each a drawing as wide as its column over its caption; a row is as tall as its tallest panel."""
+    columns = 2 if m.large else 3
+    panel = (width - 10.0 - 5.0 * (columns - 1)) / columns - (11.0 if m.large else 8.0)
+    title = next((c for c in node.children if isinstance(c, _Node) and c.tag == "figcaption"), None)
+    height = 6.0 + (_lines_block(title.text(), m.size, m.leading, width, m, bold=True) + 2.0 if title else 0.0)
+    items = [c for c in _descendants(node) if c.tag == "li"]
+    for row in range(0, len(items), columns):
+        tallest = 0.0
+        for item in items[row : row + columns]:
+            drawing = next((c for c in item.children if isinstance(c, _Node) and c.tag == "svg"), None)
+            box = [float(n) for n in _NUMBER.findall(drawing.attrs.get("viewbox", ""))] if drawing else []
+            art = panel * box[3] / box[2] + 1.0 if len(box) == 4 and box[2] else 0.0
+            caption = "".join(c if isinstance(c, str) else c.text() for c in item.children if c is not drawing)
+            tallest = max(tallest, art + _lines_block(caption, m.size, 1.35, panel, m) + 2.0)
+        height += tallest + 1.0
+    return _Block(4.0, height, 4.0)
+
+
+_NUMBER = re.compile(r"-?[0-9.]+")
 
 
 def _descendants(node: _Node) -> Iterable[_Node]:

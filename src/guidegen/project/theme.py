@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from ..errors import InvalidInput, Problem, display_path
+from ..text.drawings import DRAWING, Drawing, DrawingError, read_drawing
 from ..text.formal import alternation_problems, choose
 from ..text.sandbox import ModuleSandbox, with_limits
 from .settings import Settings
@@ -62,6 +63,8 @@ class Theme:
     """Where theme files may lead: the project and the default theme (links out are refused)."""
     formal_strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """language -> key -> text in the usted form, for the languages that have one."""
+    drawings: Mapping[str, Drawing] = field(default_factory=dict)
+    """The figures' drawings (assets/figures/*.svg), checked, by their path under assets/."""
 
     def strings_for(self, language: str, formal: bool) -> Mapping[str, str]:
         """The UI strings one person reads: in the usted form when their profile says `formal`."""
@@ -201,13 +204,35 @@ def load_theme(project: Path, settings: Settings) -> Theme:
         elif missing := sorted(set(default) - set(strings[language])):
             problems.append(Problem(where, None, f"'{language}' lacks strings: {', '.join(missing)}"))
     assets = _read_assets(folders, project, roots, problems)
+    drawings = _read_drawings(assets, project, roots, problems)
     if problems:
         raise InvalidInput(problems)
     for path in sorted(font_dir().glob("*.ttf")):
         assets.setdefault(f"fonts/{path.name}", path)
     plain = {language: {key: choose(text, False) for key, text in texts.items()} for language, texts in strings.items()}
     formal = {language: {key: choose(text, True) for key, text in texts.items()} for language, texts in strings.items()}
-    return Theme(dirs=folders, strings=plain, assets=assets, roots=roots, formal_strings=formal)
+    return Theme(dirs=folders, strings=plain, assets=assets, roots=roots, formal_strings=formal, drawings=drawings)
+
+
+def _read_drawings(
+    assets: Mapping[str, Path], project: Path, roots: tuple[Path, ...], problems: list[Problem]
+) -> dict[str, Drawing]:
+    """Every drawing a figure may use (assets/figures/*.svg), checked: what it may not hold is a
+    problem with the file and line."""
+    drawings: dict[str, Drawing] = {}
+    for relative, path in sorted(assets.items()):
+        if not DRAWING.match(f"assets/{relative}"):
+            continue
+        where = display_path(path, project)
+        data, refused = read_bytes(path, roots, where, MAX_ASSET_BYTES)
+        if data is None:
+            problems.extend([refused] if refused else [])
+            continue
+        try:
+            drawings[relative] = read_drawing(data)
+        except DrawingError as error:
+            problems.append(Problem(where, error.line, error.message))
+    return drawings
 
 
 def _read_strings(

@@ -1,7 +1,9 @@
 """Markdown to HTML for module bodies: CommonMark with tables, callouts, worksheets and shared blocks.
 
 Raw HTML is off. Links may only go to web addresses, `tel:`, `mailto:` and `#anchors`; images
-may only come from the theme's assets/ folder or `data:` URLs. `lint_markdown` finds every
+may only come from the theme's assets/ folder or `data:` URLs, and say what they show (alt text).
+A `::: figure` holds numbered panels; its drawings (assets/figures/*.svg) are put into the page
+inline, so they take the text colour (drawings.py). `lint_markdown` finds every
 breach in a module's source at load time, so the build can refuse the module with file:line.
 """
 
@@ -24,6 +26,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 from ..errors import Problem
+from .drawings import DRAWING, Drawing, drawing_marker, put_drawings
 
 CALLOUTS = ("tip", "warning", "crisis")
 FILL_FIELDS = ("reasons", "goals", "triggers", "warning_signs", "coping", "people", "care_team")
@@ -102,7 +105,7 @@ def shared_references(source: str) -> list[tuple[int, str | None]]:
 def _make_parser(validate_everything: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": validate_everything, "linkify": False, "typographer": False})
     md.enable("table")
-    for name in (*CALLOUTS, "worksheet"):
+    for name in (*CALLOUTS, "worksheet", "figure"):
         container_plugin(md, name)
     md.block.ruler.before(
         "fence", "shared_block", _shared_directive, {"alt": ["paragraph", "reference", "blockquote", "list"]}
@@ -143,6 +146,8 @@ def _block_breaches(token: Token) -> list[str]:
     """What is wrong with a block token: raw HTML, a top-level heading, worksheet settings."""
     if token.type == "html_block":
         return ["raw HTML is not allowed in modules: use Markdown (callouts with ::: tip, ::: warning ...)"]
+    if token.type == "container_figure_open" and not token.info.strip()[len("figure") :].strip():
+        return ["a figure needs a title: ::: figure <what it shows>"]
     if token.type == "heading_open" and token.tag == "h1":
         return ["use ## for headings inside a module (the module title is the top heading)"]
     if token.type != "inline" or "directive" not in token.meta:
@@ -174,6 +179,8 @@ def _inline_breaches(child: Token, asset_exists: Callable[[str], bool]) -> list[
         src = str(child.attrs.get("src", ""))
         if _PLACEHOLDER in src or "{{" in src:
             return ["an image address may not come from the profile"]
+        if not "".join(c.content for c in child.children or ()).strip():
+            return ["an image needs a text alternative that says what it shows: ![what it shows](...)"]
         if _DATA_IMAGE.match(src):
             return []
         if not _ASSET.match(src):
@@ -261,20 +268,29 @@ class _GuideRenderer(RendererHTML):
         marker = f"{field_id}|{settings.get('fill', '')}|{int(settings.get('lines', DEFAULT_LINES))}"
         return f"</label>{_FIELD_OPEN}{marker}{_FIELD_CLOSE}</div>\n"
 
+    def container(self, tokens: Sequence[Token], idx: int, env: dict[str, Any]) -> str:
+        """The start or end of a callout, a worksheet or a figure (numbered panels under a title)."""
+        token = tokens[idx]
+        name = token.type[len("container_") :].rpartition("_")[0]
+        env["_figure"] = name == "figure" and token.nesting == 1
+        if token.nesting == -1:
+            return {"worksheet": "</div>\n", "figure": "</figure>\n"}.get(name, "</aside>\n")
+        if name == "worksheet":
+            return self.render_worksheet_open(tokens, idx, env)
+        if name == "figure":
+            title = html.escape(token.info.strip()[len("figure") :].strip())
+            return f'<figure class="figure"><figcaption class="figure-title">{title}</figcaption>\n'
+        return self.container_open(tokens, idx, env, name)
+
     def render(self, tokens: Sequence[Token], options: Any, env: Any) -> str:
         out = []
         for idx, token in enumerate(tokens):
             kind = token.type
+            if env.get("_caption") and kind in ("paragraph_close", "list_item_close"):
+                out.append("</span>")  # a panel's caption ends with its paragraph or list item
+                env["_caption"] = False
             if kind.startswith("container_"):
-                name = kind[len("container_") : -len("_open") if kind.endswith("_open") else -len("_close")]
-                if kind.endswith("_open"):
-                    out.append(
-                        self.render_worksheet_open(tokens, idx, env)
-                        if name == "worksheet"
-                        else self.container_open(tokens, idx, env, name)
-                    )
-                else:
-                    out.append("</div>\n" if name == "worksheet" else "</aside>\n")
+                out.append(self.container(tokens, idx, env))
             elif kind == "shared_block":
                 out.append(f"{SHARED_OPEN}{token.info}{SHARED_CLOSE}\n")
             elif token.meta.get("worksheet") is True:
@@ -299,6 +315,10 @@ class _GuideRenderer(RendererHTML):
     def image(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
         src = str(token.attrs.get("src", ""))
+        if DRAWING.match(src):  # drawn inline by render_markdown, from the theme's drawings
+            marker = drawing_marker(src, self.renderInlineAsText(token.children or [], options, env))
+            env["_caption"] = env.get("_figure", False)  # in a figure, what follows is the caption
+            return marker + ('<span class="figure-caption">' if env["_caption"] else "")
         if src.startswith("assets/"):
             token.attrSet("src", env.get("asset_prefix", "../") + src)
         return super().image(tokens, idx, options, env)
@@ -324,15 +344,23 @@ def _field_html(person: Mapping[str, Any], marker: str, language: str) -> str:
 
 
 def render_markdown(
-    source: str, *, module: str, person: Mapping[str, Any], strings: Mapping[str, str], language: str = "en"
+    source: str,
+    *,
+    module: str,
+    person: Mapping[str, Any],
+    strings: Mapping[str, str],
+    language: str = "en",
+    drawings: Mapping[str, Drawing] | None = None,
 ) -> str:
-    """Render a personalised module body to an HTML fragment.
+    """Render a personalised module body to an HTML fragment; `drawings` are the theme's figure
+    drawings by their path under assets/.
 
     Rendering is cached on the personalised source: profile values are placeholders by then,
     so people whose templates took the same branches share one rendering.
     """
     titles = tuple(strings.get(name, name.title()) for name in (*CALLOUTS, "worksheet"))
     rendered = _render_cached(source, module, titles)
+    rendered = put_drawings(rendered, drawings or {})
     return _FIELD.sub(lambda match: _field_html(person, match.group(1), language), rendered)
 
 
