@@ -369,14 +369,23 @@ def vnu_errors(pages: list[str], folder: Path) -> None:
     assert result.stdout + result.stderr == "", result.stderr[:3000]
 
 
-def test_screenshots_of_today_a_module_and_search(
+def test_screenshots_of_today_start_here_a_module_and_search(
     address: str, example_site: Path, context: Any, tmp_path: Path
 ) -> None:
     """Phone screenshots to look at (docs/images/web-app-*.png with GUIDEGEN_REGENERATE=1)."""
     from PIL import Image
 
     shots = {}
-    for name, script in (("today", ""), ("module", VIEWS["module"]), ("search", VIEWS["search"])):
+    start_here = (  # below the sticky bar (about 110 px)
+        "const part = document.querySelector('.today-start');"
+        "window.scrollTo({top: part.getBoundingClientRect().top + window.scrollY - 110, behavior: 'instant'});"
+    )
+    for name, script in (
+        ("today", ""),
+        ("start-here", start_here),
+        ("module", VIEWS["module"]),
+        ("search", VIEWS["search"]),
+    ):
         page = opened(context, link(address, example_site, ENGLISH))
         if script:
             page.evaluate(f"() => {{ {script} }}")
