@@ -24,7 +24,7 @@ from ..project.theme import TEMPLATES_DIR, load_theme, theme_folders
 from ..web.app import app_assets
 from ..web.pages import guide_link
 from ..web.themecheck import load_checked_project
-from .job import APP_FILES, PDF_FILE, SEALED_PDF, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
+from .job import APP_FILES, PDF_FILE, SEALED_PDF, WEB_FILE, BuildPlan, GuideResult, Places, build_one
 from .output import INDEX_MARK, INDEX_TEMPLATE, Writer
 from .pool import Jobs
 from .state import (
@@ -168,7 +168,6 @@ def build_changed(
     following = Manifest(project.shared, modules, dict(manifest.guides), assets)
     for result in build_guides(plan, paths, run, on_progress):
         record_result(result, report, following)
-        writer.written.extend(result.written)
         if result.history is not None:
             plan.histories[result.id] = result.history
     return following
@@ -327,8 +326,7 @@ def start_workers(plan: BuildPlan, jobs: int, cluster: str | None) -> Iterator[R
         pdf = PDF_FILE in plan.outputs
         if pdf and jobs > 1:
             from ..paper import layout as _pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
-        costs = [pdf_cost(plan, path) for path in paths] if pdf and jobs > 1 else None
-        return Jobs(build_one, plan).run(paths, jobs, costs=costs)
+        return Jobs(build_one, plan).run(paths, jobs, one_by_one=pdf)
 
     yield run
 

@@ -51,8 +51,6 @@ class GuideResult:
     """built, unchanged or failed."""
     problems: tuple[Problem, ...] = ()
     record: GuideRecord | None = None
-    written: tuple[Path, ...] = ()
-    """Files the job wrote: the build flushes them to disk before the state records the guide."""
     history: Mapping[str, Any] | None = None
     """What this guide was (ids and hashes) and what its "What's new" compares with."""
 
@@ -191,18 +189,20 @@ def render_one(project: Project, outputs: Sequence[str], private: bool, work: Gu
 
 
 def write_one(plan: BuildPlan, work: GuideWork, rendered: Rendered, writer: Writer) -> GuideResult:
-    """Write one rendered guide through the writer, all its files together; its record."""
+    """Write one rendered guide through the writer, all its files together, and flush them to the
+    disk before the build records the guide (in a worker: both cores flush, not the build alone);
+    its record."""
     guide_id, link = work.loaded.profile.id, work.link
-    written = len(writer.written)
     try:
         writer.write_together({work.files[role]: data for role, data in rendered.files.items()})
+        writer.sync()
     except GuidegenError as error:
         return failed(work, error)
     record = plan.manifest.guides.get(guide_id)
     kept = record.outputs if record is not None and record.key == work.key and record.slug == link.slug else ()
     outputs = tuple(sorted({*plan.outputs, *kept}))
     record = GuideRecord(work.profile, work.key, outputs, link.slug)
-    return GuideResult(guide_id, "built", (), record, tuple(writer.written[written:]), rendered.history)
+    return GuideResult(guide_id, "built", (), record, rendered.history)
 
 
 def guide_writer(plan: BuildPlan) -> Writer:
