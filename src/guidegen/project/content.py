@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pydantic import Field
 from ..errors import InvalidInput, Problem, Problems, display_path
 from ..text.formal import ALTERNATION, alternation_problems, choose, in_template
 from ..text.personalise import compile_template, make_environment, personalise, static_problems
+from .cache import Cache
 from .profiles import Profile
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text, Whole, unknown, validate
@@ -159,21 +161,28 @@ def read_front_matter(path: Path, root: Path, model: type[F]) -> tuple[F, YamlDo
 
 
 def compile_body(
-    env: Any, source: str, where: str, language: str, settings: Settings, problems: Problems
+    env: Any, source: str, where: str, language: str, settings: Settings, problems: Problems, cache: Cache
 ) -> tuple[Template, Template]:
     """A body compiled for tú and for usted readers (one template when it says all one way), checked,
-    and tried on a person with nothing filled in; raises InvalidInput with every problem so far."""
+    and tried on a person with nothing filled in; raises InvalidInput with every problem so far.
+    The compiled code and the static check's problems come from `cache` when a text was seen before."""
     problems.extend(alternation_problems(source, where, language))
     problems.raise_errors()
     plain, formal = in_template(source, False), in_template(source, True)
     try:
-        template = compile_template(env, plain, where)
-        formal_template = template if formal == plain else compile_template(env, formal, where)
+        template = compile_template(env, plain, where, lambda compile_code: cache.code((where, plain), compile_code))
+        formal_template = (
+            template
+            if formal == plain
+            else compile_template(env, formal, where, lambda compile_code: cache.code((where, formal), compile_code))
+        )
     except InvalidInput as error:
         problems.extend(error.problems)
         problems.raise_errors()
         raise
-    problems.extend(static_problems(env, plain, where, Profile.model_fields, settings.sections))
+    fields = ",".join(sorted(Profile.model_fields))
+    check = functools.partial(static_problems, env, plain, where, Profile.model_fields, settings.sections)
+    problems.extend(cache.problems("static", (where, plain, fields, ",".join(settings.sections)), check))
     problems.raise_errors()
     trial_sections = {section: section for section in settings.sections}
     for person, compiled, text in ((TRIAL_PERSON, template, plain), (TRIAL_FORMAL, formal_template, formal)):
@@ -207,7 +216,7 @@ def load_module_text(
             message = f"helps_with: {unknown('term', term, allowed)} (expected one of: {expected})"
             problems.add(where, document.line(("helps_with", index)), message)
     problems.extend(heading_problems(front, document, where, language))
-    template, formal_template = compile_body(env, source, where, language, settings, problems)
+    template, formal_template = compile_body(env, source, where, language, settings, problems, Cache(root))
     title, summary = choose(front.title, False), choose(front.summary, False)
     text = ModuleText(language, path, where, title, summary, source, template, front, formal_template)
     return text, rule, relevant

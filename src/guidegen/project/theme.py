@@ -29,6 +29,7 @@ from ..errors import InvalidInput, Problem, display_path
 from ..text.drawings import DRAWING, Drawing, DrawingError, read_drawing
 from ..text.formal import alternation_problems, choose
 from ..text.sandbox import ModuleSandbox, with_limits
+from .cache import Cache, entry_name
 from .settings import Settings
 from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
 from .yamlfile import read_yaml
@@ -82,7 +83,7 @@ class Theme:
     @functools.cached_property
     def _pages(self) -> jinja2.Environment:
         return _limited_pages(
-            bytecode_cache=_COMPILED,
+            bytecode_cache=_KeptTemplates(Cache(self.roots[0] if self.roots else None)),
             loader=ThemeLoader(self.dirs, self.roots or self.dirs),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -137,6 +138,25 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 
 _COMPILED = _CompiledTemplates()
+
+
+class _KeptTemplates(jinja2.BytecodeCache):
+    """The page templates compiled in this process (`_COMPILED`), else those compiled by an
+    earlier command and kept in the project's cache; Jinja checks each against its source."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _COMPILED.load_bytecode(bucket)
+        if bucket.code is None:
+            kept = self.cache.read(entry_name("page", (bucket.key, bucket.checksum)))
+            if kept is not None:
+                bucket.bytecode_from_string(kept)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _COMPILED.dump_bytecode(bucket)
+        self.cache.keep(entry_name("page", (bucket.key, bucket.checksum)), bucket.bytecode_to_string())
 
 
 class ThemeLoader(jinja2.BaseLoader):
