@@ -20,6 +20,7 @@ from ..errors import InvalidInput, Problem, Problems, display_path
 from ..text.formal import ALTERNATION, alternation_problems, choose, in_template
 from ..text.personalise import compile_template, make_environment, personalise, static_problems
 from .cache import Cache
+from .files import CONTENT_DIR as CONTENT_DIR
 from .profiles import Profile
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text, Whole, unknown, validate
@@ -28,7 +29,6 @@ from .userfiles import read_text
 from .vocabulary import HELPS_WITH, Vocabulary
 from .yamlfile import YamlDocument, parse_yaml
 
-CONTENT_DIR = "content"
 F = TypeVar("F", bound=Frozen)
 _FILE_NAME = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*)(?:\.(?P<lang>[a-z]{2,3}(?:_[A-Z]{2})?))?\.md$")
 

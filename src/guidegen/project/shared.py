@@ -22,12 +22,12 @@ from .content import (
     module_name,
     read_front_matter,
 )
+from .files import SHARED_DIR as SHARED_DIR
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text
 from .settings import Settings
 from .vocabulary import Vocabulary
 
-SHARED_DIR = "_shared"
 """The folder under content/ that holds shared blocks (never a section)."""
 
 

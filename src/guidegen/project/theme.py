@@ -8,12 +8,10 @@ by file, and its strings.yaml overrides single strings.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +28,16 @@ from ..text.drawings import DRAWING, Drawing, DrawingError, read_drawing
 from ..text.formal import alternation_problems, choose
 from ..text.sandbox import ModuleSandbox, with_limits
 from .cache import Cache, entry_name
+from .files import TEMPLATES_DIR as TEMPLATES_DIR
+from .files import default_theme_dir as default_theme_dir
+from .files import font_dir as font_dir
+from .files import theme_fingerprint as theme_fingerprint
+from .files import theme_folders as theme_folders
 from .settings import Settings
 from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
 from .yamlfile import read_yaml
 
-TEMPLATES_DIR = "templates"
 STRINGS_FILE = "strings.yaml"
-
-
-def default_theme_dir() -> Path:
-    """The theme that ships with guidegen."""
-    return Path(str(resources.files("guidegen") / "default_theme"))
-
-
-def font_dir() -> Path:
-    """Atkinson Hyperlegible, from its registry package: served as assets/fonts/."""
-    import fontpkg_atkinson_hyperlegible
-
-    return Path(fontpkg_atkinson_hyperlegible.__file__).parent / "files"
 
 
 @dataclass(frozen=True)
@@ -185,27 +175,6 @@ class ThemeLoader(jinja2.BaseLoader):
 def theme_roots(project: Path) -> tuple[Path, ...]:
     """Where theme files may lead: the project itself and the default theme."""
     return (project, default_theme_dir())
-
-
-def theme_folders(project: Path) -> tuple[Path, ...]:
-    """The project's templates/ (when it exists) then the default theme, without repeats."""
-    unique: list[Path] = []
-    for folder in (project / TEMPLATES_DIR, default_theme_dir()):
-        if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
-            unique.append(folder)
-    return tuple(unique)
-
-
-def theme_fingerprint(dirs: tuple[Path, ...]) -> str:
-    """A hash of every template, string and asset, and of the fonts (changes when any does)."""
-    digest = hashlib.sha256()
-    for folder in (*dirs, font_dir()):
-        for path in sorted(folder.rglob("*")):
-            if (path.is_file() or path.is_symlink()) and "__pycache__" not in path.parts:  # a linked folder counts
-                digest.update(str(path.relative_to(folder)).encode())
-                data, _ = read_bytes(path, (folder,), str(path), MAX_ASSET_BYTES)
-                digest.update(data if data is not None else b"\0refused")
-    return digest.hexdigest()[:32]
 
 
 def load_theme(project: Path, settings: Settings) -> Theme:

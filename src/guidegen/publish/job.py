@@ -19,27 +19,21 @@ from ..project.digests import digest, file_digest
 from ..project.load import Project
 from ..project.profiles import LoadedProfile, load_profile
 from ..project.rules import select_modules
-from ..web.app import MANIFEST_FILE, WORKER_FILE, app_assets, offline_assets, service_worker, web_manifest
+from ..web.app import app_assets, offline_assets, service_worker, web_manifest
 from ..web.pages import guide_link, render_sealed, render_web
 from ..web.seal import seal
 from .output import Writer, shared_names
+from .places import APP_FILES as APP_FILES
+from .places import PDF_FILE as PDF_FILE
+from .places import SEALED_PDF as SEALED_PDF
+from .places import WEB_FILE as WEB_FILE
+from .places import Places as Places
 from .state import (
     GuideRecord,
     Link,
     Manifest,
     guide_key,
 )
-
-WEB_FILE = "index.html"
-APP_FILES = {"manifest": MANIFEST_FILE, "worker": WORKER_FILE}
-"""Beside every web guide: what makes it installable and readable offline."""
-
-
-PDF_FILE = "guide.pdf"
-
-
-SEALED_PDF = "guide.pdf.enc"
-"""A private guide's PDF in its web folder: sealed like the page, opened by the page."""
 
 
 @dataclass(frozen=True)
@@ -53,30 +47,6 @@ class GuideResult:
     record: GuideRecord | None = None
     history: Mapping[str, Any] | None = None
     """What this guide was (ids and hashes) and what its "What's new" compares with."""
-
-
-@dataclass(frozen=True)
-class Places:
-    """Where a build writes: what may be published, and what is for staff only."""
-
-    site: Path
-    """The published folder: site/<slug>/ per person, assets/, robots.txt."""
-    staff: Path
-    """Print guides for staff: print/<id>.pdf, and the staff index."""
-    private: bool
-    """Whether web guides are sealed for their person."""
-
-    def web_files(self, guide_id: str, slug: str, outputs: Sequence[str]) -> dict[str, Path]:
-        """Each output file of one guide by its role: web, pdf (for the web guide) and print."""
-        folder = self.site / slug
-        files = {}
-        if WEB_FILE in outputs:
-            files["web"] = folder / WEB_FILE
-            files.update({role: folder / name for role, name in APP_FILES.items()})
-        if PDF_FILE in outputs:
-            files["pdf"] = folder / (SEALED_PDF if self.private else PDF_FILE)
-            files["print"] = self.staff / f"{guide_id}.pdf"
-        return files
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,14 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import OutputError, display_path
 from ..project.cache import NO_CACHE, Cache
-from ..project.theme import Theme
 from . import nofollow
+
+if TYPE_CHECKING:
+    from ..project.theme import Theme
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 INDEX_FILE = "index.html"

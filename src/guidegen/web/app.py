@@ -12,8 +12,10 @@ import json
 import struct
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from ..guide.assemble import Guide, GuideModule
+if TYPE_CHECKING:  # the build imports this module for file names before anything is rendered
+    from ..guide.assemble import Guide, GuideModule
 
 QUICK_TOOLS = ("urge-surfing", "halt", "slow-breathing", "grounding", "thinking-it-over")
 """Short skills a person can use in the moment, best first: Today offers the first three that
