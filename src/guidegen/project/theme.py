@@ -90,7 +90,13 @@ class Theme:
 @pass_context
 def format_day(context: Context, value: date | None, style: str = "long") -> str:
     """A date in the page's language (`lang` in its context), e.g. 15 de diciembre de 2026."""
-    return "" if value is None else format_date(value, format=style, locale=context["lang"])
+    return "" if value is None else day_in(value, style, context["lang"])
+
+
+@functools.lru_cache(maxsize=4096)
+def day_in(value: date, style: str, language: str) -> str:
+    """Babel's date, once per day, style and language in a process (a guide shows dozens)."""
+    return str(format_date(value, format=style, locale=language))
 
 
 def css_string(value: str) -> Markup:
