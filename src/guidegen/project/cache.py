@@ -110,14 +110,18 @@ class Cache:
         self._keep(name, data)
 
     def _trusted(self) -> bool:
-        """Whether the folder is ours and closed to others (compiled code is run from it)."""
+        """Whether the folder and the state folder holding it are real folders, ours and closed
+        to others (compiled code is run from it)."""
         assert self.folder is not None
-        try:
-            info = os.stat(self.folder, follow_symlinks=False)
-        except OSError:
-            return False
-        mine = info.st_uid == os.getuid() if hasattr(os, "getuid") else True
-        return stat.S_ISDIR(info.st_mode) and mine and not info.st_mode & 0o022
+        for folder in (self.folder.parent, self.folder):
+            try:
+                info = os.stat(folder, follow_symlinks=False)
+            except OSError:
+                return False
+            mine = info.st_uid == os.getuid() if hasattr(os, "getuid") else True
+            if not (stat.S_ISDIR(info.st_mode) and mine and not info.st_mode & 0o022):
+                return False
+        return True
 
     def _read(self, name: str) -> bytes | None:
         if self.folder is None or not self._trusted():
