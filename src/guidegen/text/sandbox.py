@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -191,10 +192,16 @@ class ModuleSandbox(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if not isinstance(value, _METHODS):  # every attribute a template reads comes here: most are data
+            return None
         owner = getattr(value, "__self__", None)
         if isinstance(owner, str):
             _check_number(owner)
         return super().wrap_str_format(value)
+
+
+_METHODS = (types.MethodType, types.BuiltinMethodType)
+"""What Jinja's `wrap_str_format` looks at (`str.format` and `str.format_map` are among them)."""
 
 
 def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
