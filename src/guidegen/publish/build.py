@@ -328,7 +328,7 @@ def nothing_changed(
 
 
 Run = Callable[[Sequence[Path]], Iterator[tuple[int, "GuideResult"]]]
-"""Runs every guide's job: yields (position among the paths, result) as each is done."""
+"""Runs every guide's job: yields (position among the paths, result) for every guide."""
 
 
 @contextlib.contextmanager
