@@ -27,12 +27,16 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from types import CodeType
+from typing import Any
+
+from jinja2 import Template
 
 from .. import __version__
 from ..errors import Problem
+from ..text.personalise import compile_template, static_problems
 
 CACHE_DIR = Path(".guidegen") / "cache"
 """Under the project state folder (publish/statefile.py's STATE_DIR)."""
@@ -91,6 +95,18 @@ class Cache:
         code = compile_code()
         self._keep(name, marshal.dumps(code))
         return code
+
+    def template(self, env: Any, source: str, where: str) -> Template:
+        """A module body compiled (`compile_template`), its code kept by the source and its name."""
+        return compile_template(env, source, where, lambda compile_code: self.code((where, source), compile_code))
+
+    def static_problems(
+        self, env: Any, source: str, where: str, fields: Collection[str], sections: Sequence[str]
+    ) -> list[Problem]:
+        """What `static_problems` finds in a module body, kept by the source, its name, the profile
+        fields and the sections it may name."""
+        check = functools.partial(static_problems, env, source, where, fields, sections)
+        return self.problems("static", (where, source, ",".join(sorted(fields)), ",".join(sections)), check)
 
     def data(self, kind: str, parts: Iterable[str | bytes], make: Callable[[], bytes]) -> bytes:
         """Bytes made from `parts` (a font to compress), kept by their hash."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pydantic import Field
 
 from ..errors import InvalidInput, Problem, Problems, display_path
 from ..text.formal import ALTERNATION, alternation_problems, choose, in_template
-from ..text.personalise import compile_template, make_environment, personalise, static_problems
+from ..text.personalise import make_environment, personalise
 from .cache import Cache
 from .files import CONTENT_DIR as CONTENT_DIR
 from .profiles import Profile
@@ -163,26 +162,19 @@ def read_front_matter(path: Path, root: Path, model: type[F]) -> tuple[F, YamlDo
 def compile_body(
     env: Any, source: str, where: str, language: str, settings: Settings, problems: Problems, cache: Cache
 ) -> tuple[Template, Template]:
-    """A body compiled for tú and for usted readers (one template when it says all one way), checked,
-    and tried on a person with nothing filled in; raises InvalidInput with every problem so far.
-    The compiled code and the static check's problems come from `cache` when a text was seen before."""
+    """A body compiled for tú and for usted readers (one template when it says all one way), checked
+    (`cache` keeps both), and tried on a person with nothing filled in; raises InvalidInput with every problem."""
     problems.extend(alternation_problems(source, where, language))
     problems.raise_errors()
     plain, formal = in_template(source, False), in_template(source, True)
     try:
-        template = compile_template(env, plain, where, lambda compile_code: cache.code((where, plain), compile_code))
-        formal_template = (
-            template
-            if formal == plain
-            else compile_template(env, formal, where, lambda compile_code: cache.code((where, formal), compile_code))
-        )
+        template = cache.template(env, plain, where)
+        formal_template = template if formal == plain else cache.template(env, formal, where)
     except InvalidInput as error:
         problems.extend(error.problems)
         problems.raise_errors()
         raise
-    fields = ",".join(sorted(Profile.model_fields))
-    check = functools.partial(static_problems, env, plain, where, Profile.model_fields, settings.sections)
-    problems.extend(cache.problems("static", (where, plain, fields, ",".join(settings.sections)), check))
+    problems.extend(cache.static_problems(env, plain, where, Profile.model_fields, settings.sections))
     problems.raise_errors()
     trial_sections = {section: section for section in settings.sections}
     for person, compiled, text in ((TRIAL_PERSON, template, plain), (TRIAL_FORMAL, formal_template, formal)):
