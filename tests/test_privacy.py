@@ -89,8 +89,9 @@ def test_state_is_private_valid_and_ignored_when_tampered_with(tmp_path: Path) -
     assert build(root, pdf=False).problems == []
     state = root / ".guidegen"
     assert state.stat().st_mode & 0o777 == 0o700
-    assert {p.name for p in state.iterdir()} == {"links.json", "manifest.json", "history.json", "lock"}
-    assert all(p.stat().st_mode & 0o777 == 0o600 for p in state.iterdir())
+    assert {p.name for p in state.iterdir()} == {"links.json", "manifest.json", "history.json", "lock", "cache"}
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in state.iterdir() if p.name != "cache")
+    assert (state / "cache").stat().st_mode & 0o777 == 0o700  # checks, compiled modules, fonts: never a profile
     # A crafted manifest that points outside the output folder is ignored, never followed.
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")

@@ -8,6 +8,7 @@ same scores). A measure that counts days (`unit: days`) speaks of days, not of a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -104,8 +105,6 @@ def measure_progress(
         found = measure.band_of(score)
         return label(found.labels) if found else ""
 
-    from babel.dates import format_skeleton  # babel's locale data: only when a guide has scores
-
     title = label(measure.labels)
     days = "_days" if measure.unit == "days" else ""
     better = strings[f"progress_better_{measure.better}{days}"]
@@ -116,8 +115,8 @@ def measure_progress(
         "first_band": lower_first(band(first.score)),
         "last": str(last.score),
         "last_band": lower_first(band(last.score)),
-        "since": format_skeleton("yMMMM", first.date, locale=language),
-        "last_date": format_skeleton("yMMMMd", last.date, locale=language),
+        "since": day_as("yMMMM", first.date, language),
+        "last_date": day_as("yMMMMd", last.date, language),
         "better": better,
     }
     if len(scores) == 1:
@@ -172,8 +171,6 @@ def chart_svg(
     large: bool = False,
 ) -> str:
     """The chart as an inline <svg> element: bands shaded, one point per score, each labelled."""
-    from babel.dates import format_skeleton
-
     first = points[0][0]
     skeleton = "yMMM" if points[-1][0].year != first.year and len(points) > 3 else "MMMd"
     return chart.chart_svg(
@@ -182,7 +179,15 @@ def chart_svg(
         better=measure.better,
         bands=[chart.Band(b.low, b.high, name) for b, name in zip(measure.bands, band_labels, strict=True)],
         points=[((day - first).days, score) for day, score in points],
-        dates=[format_skeleton(skeleton, day, locale=language) for day, _ in points],
+        dates=[day_as(skeleton, day, language) for day, _ in points],
         caption=axis_label,
         large=large,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def day_as(skeleton: str, day: date, language: str) -> str:
+    """A day in a babel skeleton and language, once per process (charts label every score)."""
+    from babel.dates import format_skeleton  # babel's locale data: only when a guide has scores
+
+    return str(format_skeleton(skeleton, day, locale=language))

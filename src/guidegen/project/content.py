@@ -17,7 +17,9 @@ from pydantic import Field
 
 from ..errors import InvalidInput, Problem, Problems, display_path
 from ..text.formal import ALTERNATION, alternation_problems, choose, in_template
-from ..text.personalise import compile_template, make_environment, personalise, static_problems
+from ..text.personalise import make_environment, personalise
+from .cache import Cache
+from .files import CONTENT_DIR as CONTENT_DIR
 from .profiles import Profile
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text, Whole, unknown, validate
@@ -26,7 +28,6 @@ from .userfiles import read_text
 from .vocabulary import HELPS_WITH, Vocabulary
 from .yamlfile import YamlDocument, parse_yaml
 
-CONTENT_DIR = "content"
 F = TypeVar("F", bound=Frozen)
 _FILE_NAME = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*)(?:\.(?P<lang>[a-z]{2,3}(?:_[A-Z]{2})?))?\.md$")
 
@@ -159,21 +160,21 @@ def read_front_matter(path: Path, root: Path, model: type[F]) -> tuple[F, YamlDo
 
 
 def compile_body(
-    env: Any, source: str, where: str, language: str, settings: Settings, problems: Problems
+    env: Any, source: str, where: str, language: str, settings: Settings, problems: Problems, cache: Cache
 ) -> tuple[Template, Template]:
-    """A body compiled for tú and for usted readers (one template when it says all one way), checked,
-    and tried on a person with nothing filled in; raises InvalidInput with every problem so far."""
+    """A body compiled for tú and for usted readers (one template when it says all one way), checked
+    (`cache` keeps both), and tried on a person with nothing filled in; raises InvalidInput with every problem."""
     problems.extend(alternation_problems(source, where, language))
     problems.raise_errors()
     plain, formal = in_template(source, False), in_template(source, True)
     try:
-        template = compile_template(env, plain, where)
-        formal_template = template if formal == plain else compile_template(env, formal, where)
+        template = cache.template(env, plain, where)
+        formal_template = template if formal == plain else cache.template(env, formal, where)
     except InvalidInput as error:
         problems.extend(error.problems)
         problems.raise_errors()
         raise
-    problems.extend(static_problems(env, plain, where, Profile.model_fields, settings.sections))
+    problems.extend(cache.static_problems(env, plain, where, Profile.model_fields, settings.sections))
     problems.raise_errors()
     trial_sections = {section: section for section in settings.sections}
     for person, compiled, text in ((TRIAL_PERSON, template, plain), (TRIAL_FORMAL, formal_template, formal)):
@@ -207,7 +208,7 @@ def load_module_text(
             message = f"helps_with: {unknown('term', term, allowed)} (expected one of: {expected})"
             problems.add(where, document.line(("helps_with", index)), message)
     problems.extend(heading_problems(front, document, where, language))
-    template, formal_template = compile_body(env, source, where, language, settings, problems)
+    template, formal_template = compile_body(env, source, where, language, settings, problems, Cache(root))
     title, summary = choose(front.title, False), choose(front.summary, False)
     text = ModuleText(language, path, where, title, summary, source, template, front, formal_template)
     return text, rule, relevant

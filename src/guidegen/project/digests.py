@@ -9,12 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import __version__
-from .content import CONTENT_DIR
+from .files import CONTENT_DIR, SHARED_DIR, VOCABULARY_FILE, theme_fingerprint
 from .settings import SETTINGS_FILE
-from .shared import SHARED_DIR
-from .theme import theme_fingerprint
 from .userfiles import read_bytes
-from .vocabulary import VOCABULARY_FILE
 
 
 def digest(*parts: bytes | str) -> str:

@@ -5,6 +5,7 @@ Shared inputs are all or nothing: any problem in them stops a build before anyth
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ import jinja2
 
 from ..errors import InvalidInput, Problem, Problems
 from ..text.markdown import lint_markdown
+from .cache import Cache
 from .content import Module, load_modules
 from .digests import digest, shared_digest
 from .profiles import LoadedProfile, load_profiles
@@ -70,11 +72,16 @@ def load_project(root: Path, check_theme: ThemeCheck | None = None) -> Project:
     if blocks is not None:  # when they failed to load, their problems say so; references wait
         problems.extend(reference_problems(texts, blocks))
         texts += [(t.where, t.source) for b in blocks.values() for t in b.texts.values()]
+    cache = Cache(root)
     if theme is not None:
+        assets = ",".join(sorted(theme.assets))
         for where, source in texts:
-            problems.extend(lint_markdown(source, where, theme.asset_exists))
-    if theme is not None and check_theme is not None:
-        problems.extend(check_theme(theme, settings, root))  # a broken page template stops the build
+            lint = functools.partial(lint_markdown, source, where, theme.asset_exists)
+            problems.extend(cache.problems("lint", (where, source, assets), lint))
+    shared = shared_digest(root, theme.dirs) if theme is not None else ""
+    if theme is not None and check_theme is not None:  # a broken page template stops the build
+        trial = functools.partial(check_theme, theme, settings, root)
+        problems.extend(cache.problems("theme", (shared, str(root.resolve())), trial))
     problems.raise_errors()
     assert theme is not None
     hashes = {
@@ -84,7 +91,6 @@ def load_project(root: Path, check_theme: ThemeCheck | None = None) -> Project:
         )
         for m in modules
     }
-    shared = shared_digest(root, theme.dirs)
     pages = theme.page_environment()
     crisis = crisis_rules(root, settings, vocabulary)
     return Project(root, settings, vocabulary, tuple(modules), theme, pages, shared, crisis, hashes, blocks or {})

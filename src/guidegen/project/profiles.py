@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,26 +9,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from ..errors import Problem, UsageError, display_path
+from ..errors import Problem, display_path
+from .files import ID_PATTERN as ID_PATTERN
+from .files import PROFILE_SUFFIXES as PROFILE_SUFFIXES
+from .files import PROFILES_DIR as PROFILES_DIR
+from .files import RESERVED_IDS as RESERVED_IDS
+from .files import check_id as check_id
+from .files import find_profile as find_profile
+from .files import id_problem as id_problem
+from .files import profile_paths as profile_paths
 from .profile_parts import SUICIDE_ITEMS, CareTeamMember, Goal, Review, Risk, SafetyPlan, Score, Supporter, Term
 from .schema import Flag, Frozen, Text, validate
 from .settings import Settings
 from .vocabulary import BORROWED_FIELDS, LIST_FIELDS, SINGLE_FIELDS, Vocabulary
 from .yamlfile import YamlDocument, read_yaml
-
-PROFILES_DIR = "profiles"
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\Z")
-RESERVED_IDS = frozenset({"assets", "index", "robots", "sitemap", "favicon", "manifest", "guidegen", "preview"})
-"""Ids that name, or could one day name, guidegen's own files in the output folder."""
-
-
-def id_problem(value: str) -> str | None:
-    """Why `value` cannot be a profile id, or None (the message never repeats the value)."""
-    if not ID_PATTERN.match(value):
-        return "an id is 1 to 64 lowercase letters, digits and -, starting with a letter or digit"
-    if value in RESERVED_IDS:
-        return f"this id is reserved for guidegen's own files ({', '.join(sorted(RESERVED_IDS))}): choose another"
-    return None
 
 
 class Profile(Frozen):
@@ -136,36 +129,6 @@ class LoadedProfile:
     """The YAML file."""
     where: str
     """The file as shown in messages."""
-
-
-PROFILE_SUFFIXES = (".yaml", ".yml")
-
-
-def profile_paths(root: Path) -> list[Path]:
-    """Every profile file, in a stable order."""
-    folder = root / PROFILES_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in PROFILE_SUFFIXES)
-
-
-def check_id(profile_id: str) -> str:
-    """A profile id from the command line, or a usage error. The error never repeats what was
-    typed: a mistyped id is often the person's name."""
-    problem = id_problem(profile_id)
-    if problem:
-        raise UsageError(f"that is not a profile id: {problem} (never the person's name)")
-    return profile_id
-
-
-def find_profile(root: Path, profile_id: str) -> Path:
-    """The file of a profile named on the command line: profiles/<id>.yaml or .yml."""
-    check_id(profile_id)
-    for suffix in PROFILE_SUFFIXES:
-        path = root / PROFILES_DIR / f"{profile_id}{suffix}"
-        if path.is_file():
-            return path
-    raise UsageError(f"no profile with that id in {PROFILES_DIR}/ (the id is not repeated here: it may be a name)")
 
 
 def load_profile(

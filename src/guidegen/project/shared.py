@@ -13,6 +13,7 @@ from jinja2 import Template
 from ..errors import InvalidInput, Problem, Problems, display_path
 from ..text.formal import choose
 from ..text.markdown import shared_references
+from .cache import Cache
 from .content import (
     CONTENT_DIR,
     compile_body,
@@ -21,12 +22,12 @@ from .content import (
     module_name,
     read_front_matter,
 )
+from .files import SHARED_DIR as SHARED_DIR
 from .rules import EVERYONE, Rule, RuleSource, parse_rule
 from .schema import Day, Frozen, Text
 from .settings import Settings
 from .vocabulary import Vocabulary
 
-SHARED_DIR = "_shared"
 """The folder under content/ that holds shared blocks (never a section)."""
 
 
@@ -141,7 +142,7 @@ def _load_text(
     for line, _ in shared_references(source):
         problems.add(where, line, "a shared block cannot include another: write its text here, or include both")
     problems.extend(heading_problems(front, document, where, language))
-    template, formal_template = compile_body(env, source, where, language, settings, problems)
+    template, formal_template = compile_body(env, source, where, language, settings, problems, Cache(root))
     return SharedText(language, path, where, choose(front.title, False), source, template, front, formal_template), rule
 
 

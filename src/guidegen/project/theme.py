@@ -8,12 +8,10 @@ by file, and its strings.yaml overrides single strings.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,24 +27,17 @@ from ..errors import InvalidInput, Problem, display_path
 from ..text.drawings import DRAWING, Drawing, DrawingError, read_drawing
 from ..text.formal import alternation_problems, choose
 from ..text.sandbox import ModuleSandbox, with_limits
+from .cache import Cache, entry_name
+from .files import TEMPLATES_DIR as TEMPLATES_DIR
+from .files import default_theme_dir as default_theme_dir
+from .files import font_dir as font_dir
+from .files import theme_fingerprint as theme_fingerprint
+from .files import theme_folders as theme_folders
 from .settings import Settings
 from .userfiles import MAX_ASSET_BYTES, MAX_TEXT_BYTES, decode_text, file_problem, read_bytes
 from .yamlfile import read_yaml
 
-TEMPLATES_DIR = "templates"
 STRINGS_FILE = "strings.yaml"
-
-
-def default_theme_dir() -> Path:
-    """The theme that ships with guidegen."""
-    return Path(str(resources.files("guidegen") / "default_theme"))
-
-
-def font_dir() -> Path:
-    """Atkinson Hyperlegible, from its registry package: served as assets/fonts/."""
-    import fontpkg_atkinson_hyperlegible
-
-    return Path(fontpkg_atkinson_hyperlegible.__file__).parent / "files"
 
 
 @dataclass(frozen=True)
@@ -82,7 +73,7 @@ class Theme:
     @functools.cached_property
     def _pages(self) -> jinja2.Environment:
         return _limited_pages(
-            bytecode_cache=_COMPILED,
+            bytecode_cache=_KeptTemplates(Cache(self.roots[0] if self.roots else None)),
             loader=ThemeLoader(self.dirs, self.roots or self.dirs),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -99,7 +90,13 @@ class Theme:
 @pass_context
 def format_day(context: Context, value: date | None, style: str = "long") -> str:
     """A date in the page's language (`lang` in its context), e.g. 15 de diciembre de 2026."""
-    return "" if value is None else format_date(value, format=style, locale=context["lang"])
+    return "" if value is None else day_in(value, style, context["lang"])
+
+
+@functools.lru_cache(maxsize=4096)
+def day_in(value: date, style: str, language: str) -> str:
+    """Babel's date, once per day, style and language in a process (a guide shows dozens)."""
+    return str(format_date(value, format=style, locale=language))
 
 
 def css_string(value: str) -> Markup:
@@ -139,6 +136,25 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
+class _KeptTemplates(jinja2.BytecodeCache):
+    """The page templates compiled in this process (`_COMPILED`), else those compiled by an
+    earlier command and kept in the project's cache; Jinja checks each against its source."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _COMPILED.load_bytecode(bucket)
+        if bucket.code is None:
+            kept = self.cache.read(entry_name("page", (bucket.key, bucket.checksum)))
+            if kept is not None:
+                bucket.bytecode_from_string(kept)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _COMPILED.dump_bytecode(bucket)
+        self.cache.keep(entry_name("page", (bucket.key, bucket.checksum)), bucket.bytecode_to_string())
+
+
 class ThemeLoader(jinja2.BaseLoader):
     """FileSystemLoader's search order, refusing links out of the theme's roots, anything that
     is not a regular file, and files over the size cap."""
@@ -165,27 +181,6 @@ class ThemeLoader(jinja2.BaseLoader):
 def theme_roots(project: Path) -> tuple[Path, ...]:
     """Where theme files may lead: the project itself and the default theme."""
     return (project, default_theme_dir())
-
-
-def theme_folders(project: Path) -> tuple[Path, ...]:
-    """The project's templates/ (when it exists) then the default theme, without repeats."""
-    unique: list[Path] = []
-    for folder in (project / TEMPLATES_DIR, default_theme_dir()):
-        if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
-            unique.append(folder)
-    return tuple(unique)
-
-
-def theme_fingerprint(dirs: tuple[Path, ...]) -> str:
-    """A hash of every template, string and asset, and of the fonts (changes when any does)."""
-    digest = hashlib.sha256()
-    for folder in (*dirs, font_dir()):
-        for path in sorted(folder.rglob("*")):
-            if (path.is_file() or path.is_symlink()) and "__pycache__" not in path.parts:  # a linked folder counts
-                digest.update(str(path.relative_to(folder)).encode())
-                data, _ = read_bytes(path, (folder,), str(path), MAX_ASSET_BYTES)
-                digest.update(data if data is not None else b"\0refused")
-    return digest.hexdigest()[:32]
 
 
 def load_theme(project: Path, settings: Settings) -> Theme:

@@ -11,11 +11,10 @@ from typing import Any
 
 from ..errors import InvalidInput, Problem, Problems, display_path
 from .codes import parse_codes
+from .files import VOCABULARY_FILE as VOCABULARY_FILE
 from .schema import unknown
 from .settings import Settings
 from .yamlfile import YamlDocument, read_yaml
-
-VOCABULARY_FILE = Path("content") / "vocabulary.yaml"
 
 LIST_FIELDS = (
     "substances",

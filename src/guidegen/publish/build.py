@@ -11,22 +11,17 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from ..errors import Problem, UsageError, display_path
-from ..project.content import CONTENT_DIR
 from ..project.digests import file_digest, module_file_digests, shared_digest
-from ..project.profiles import ID_PATTERN, PROFILES_DIR, check_id, profile_paths
+from ..project.files import CONTENT_DIR, ID_PATTERN, PROFILES_DIR, TEMPLATES_DIR, check_id, profile_paths, theme_folders
 from ..project.settings import SETTINGS_FILE, Settings, load_settings
-from ..project.theme import TEMPLATES_DIR, load_theme, theme_folders
 from ..web.app import app_assets
-from ..web.pages import guide_link
-from ..web.themecheck import load_checked_project
-from .job import APP_FILES, PDF_FILE, SEALED_PDF, WEB_FILE, BuildPlan, GuideResult, Places, build_one, pdf_cost
 from .output import INDEX_MARK, INDEX_TEMPLATE, Writer
-from .pool import Jobs
+from .places import APP_FILES, PDF_FILE, SEALED_PDF, WEB_FILE, Places
 from .state import (
     MAIN_MANIFEST,
     OLD_MANIFEST,
@@ -37,6 +32,9 @@ from .state import (
     manifest_name,
 )
 from .statefile import STATE_DIR, Damaged, parse
+
+if TYPE_CHECKING:  # what renders guides is imported only when a guide needs rendering
+    from .job import BuildPlan, GuideResult
 
 IMPORT_STAGING = re.compile(r"^\.import-[A-Za-z0-9_]{8}\Z")
 """A staging folder of `guidegen import fhir` (tempfile.mkdtemp's name) in profiles/."""
@@ -96,15 +94,33 @@ def build(
         if not force and not gone and nothing_changed(root, places, manifest, links, modules, paths, outputs):
             report.unchanged = [p.stem for p in paths]
         else:
-            project = load_checked_project(root)
-            unchanged = manifest.inputs_unchanged(project.shared, modules)
-            plan = BuildPlan(project, places, manifest, links, outputs, force, unchanged, state.histories())
+            plan = load_plan(root, places, manifest, links, outputs, force, modules, state)
             with start_workers(plan, jobs, cluster) as run:  # a cluster is reached before anything is written
                 following = build_changed(plan, writer, modules, paths, run, report, on_progress)
             remove_gone(writer, places, following, gone, report)
             record_build(state, writer, manifest_file, following, plan.histories, gone)
         writer.write_index(places.staff, staff_index(root, settings, places, links) if index else None)
     return report.finish(state.warnings)
+
+
+def load_plan(
+    root: Path,
+    places: Places,
+    manifest: Manifest,
+    links: Mapping[str, Link],
+    outputs: tuple[str, ...],
+    force: bool,
+    modules: dict[str, str],
+    state: ProjectState,
+) -> BuildPlan:
+    """The project loaded and checked, and what every guide's job needs: only a build with
+    something to render imports what renders (templates, Markdown, models, WeasyPrint)."""
+    from ..web.themecheck import load_checked_project
+    from .job import BuildPlan
+
+    project = load_checked_project(root)
+    unchanged = manifest.inputs_unchanged(project.shared, modules)
+    return BuildPlan(project, places, manifest, links, outputs, force, unchanged, state.histories())
 
 
 def record_build(
@@ -168,7 +184,6 @@ def build_changed(
     following = Manifest(project.shared, modules, dict(manifest.guides), assets)
     for result in build_guides(plan, paths, run, on_progress):
         record_result(result, report, following)
-        writer.written.extend(result.written)
         if result.history is not None:
             plan.histories[result.id] = result.history
     return following
@@ -228,6 +243,9 @@ def remove_import_staging(root: Path, writer: Writer) -> None:
 
 def staff_index(root: Path, settings: Settings, places: Places, links: Mapping[str, Link]) -> str:
     """print/index.html for staff: every guide by id with its private link and print PDF."""
+    from ..project.theme import load_theme
+    from ..web.pages import guide_link
+
     theme = load_theme(root, settings)
     language = settings.default_language
     site = Path(os.path.relpath(places.site, places.staff)).as_posix()
@@ -309,8 +327,8 @@ def nothing_changed(
     return True
 
 
-Run = Callable[[Sequence[Path]], Iterator[tuple[int, GuideResult]]]
-"""Runs every guide's job: yields (position among the paths, result) as each is done."""
+Run = Callable[[Sequence[Path]], Iterator[tuple[int, "GuideResult"]]]
+"""Runs every guide's job: yields (position among the paths, result) for every guide."""
 
 
 @contextlib.contextmanager
@@ -324,11 +342,13 @@ def start_workers(plan: BuildPlan, jobs: int, cluster: str | None) -> Iterator[R
         return
 
     def run(paths: Sequence[Path]) -> Iterator[tuple[int, GuideResult]]:
+        from .job import build_one
+        from .pool import Jobs
+
         pdf = PDF_FILE in plan.outputs
         if pdf and jobs > 1:
             from ..paper import layout as _pdf  # noqa: F401 - import WeasyPrint once, before the workers fork
-        costs = [pdf_cost(plan, path) for path in paths] if pdf and jobs > 1 else None
-        return Jobs(build_one, plan).run(paths, jobs, costs=costs)
+        return Jobs(build_one, plan).run(paths, jobs, one_by_one=pdf)
 
     yield run
 

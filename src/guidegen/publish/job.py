@@ -19,27 +19,21 @@ from ..project.digests import digest, file_digest
 from ..project.load import Project
 from ..project.profiles import LoadedProfile, load_profile
 from ..project.rules import select_modules
-from ..web.app import MANIFEST_FILE, WORKER_FILE, app_assets, offline_assets, service_worker, web_manifest
+from ..web.app import app_assets, offline_assets, service_worker, web_manifest
 from ..web.pages import guide_link, render_sealed, render_web
 from ..web.seal import seal
 from .output import Writer, shared_names
+from .places import APP_FILES as APP_FILES
+from .places import PDF_FILE as PDF_FILE
+from .places import SEALED_PDF as SEALED_PDF
+from .places import WEB_FILE as WEB_FILE
+from .places import Places as Places
 from .state import (
     GuideRecord,
     Link,
     Manifest,
     guide_key,
 )
-
-WEB_FILE = "index.html"
-APP_FILES = {"manifest": MANIFEST_FILE, "worker": WORKER_FILE}
-"""Beside every web guide: what makes it installable and readable offline."""
-
-
-PDF_FILE = "guide.pdf"
-
-
-SEALED_PDF = "guide.pdf.enc"
-"""A private guide's PDF in its web folder: sealed like the page, opened by the page."""
 
 
 @dataclass(frozen=True)
@@ -51,34 +45,8 @@ class GuideResult:
     """built, unchanged or failed."""
     problems: tuple[Problem, ...] = ()
     record: GuideRecord | None = None
-    written: tuple[Path, ...] = ()
-    """Files the job wrote: the build flushes them to disk before the state records the guide."""
     history: Mapping[str, Any] | None = None
     """What this guide was (ids and hashes) and what its "What's new" compares with."""
-
-
-@dataclass(frozen=True)
-class Places:
-    """Where a build writes: what may be published, and what is for staff only."""
-
-    site: Path
-    """The published folder: site/<slug>/ per person, assets/, robots.txt."""
-    staff: Path
-    """Print guides for staff: print/<id>.pdf, and the staff index."""
-    private: bool
-    """Whether web guides are sealed for their person."""
-
-    def web_files(self, guide_id: str, slug: str, outputs: Sequence[str]) -> dict[str, Path]:
-        """Each output file of one guide by its role: web, pdf (for the web guide) and print."""
-        folder = self.site / slug
-        files = {}
-        if WEB_FILE in outputs:
-            files["web"] = folder / WEB_FILE
-            files.update({role: folder / name for role, name in APP_FILES.items()})
-        if PDF_FILE in outputs:
-            files["pdf"] = folder / (SEALED_PDF if self.private else PDF_FILE)
-            files["print"] = self.staff / f"{guide_id}.pdf"
-        return files
 
 
 @dataclass(frozen=True)
@@ -191,18 +159,20 @@ def render_one(project: Project, outputs: Sequence[str], private: bool, work: Gu
 
 
 def write_one(plan: BuildPlan, work: GuideWork, rendered: Rendered, writer: Writer) -> GuideResult:
-    """Write one rendered guide through the writer, all its files together; its record."""
+    """Write one rendered guide through the writer, all its files together, and flush them to the
+    disk before the build records the guide (in a worker: both cores flush, not the build alone);
+    its record."""
     guide_id, link = work.loaded.profile.id, work.link
-    written = len(writer.written)
     try:
         writer.write_together({work.files[role]: data for role, data in rendered.files.items()})
+        writer.sync()
     except GuidegenError as error:
         return failed(work, error)
     record = plan.manifest.guides.get(guide_id)
     kept = record.outputs if record is not None and record.key == work.key and record.slug == link.slug else ()
     outputs = tuple(sorted({*plan.outputs, *kept}))
     record = GuideRecord(work.profile, work.key, outputs, link.slug)
-    return GuideResult(guide_id, "built", (), record, tuple(writer.written[written:]), rendered.history)
+    return GuideResult(guide_id, "built", (), record, rendered.history)
 
 
 def guide_writer(plan: BuildPlan) -> Writer:

@@ -17,10 +17,14 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import OutputError, display_path
-from ..project.theme import Theme
+from ..project.cache import NO_CACHE, Cache
 from . import nofollow
+
+if TYPE_CHECKING:
+    from ..project.theme import Theme
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 INDEX_FILE = "index.html"
@@ -202,7 +206,7 @@ class Writer:
             files[f"assets/{relative}"] = source.read_bytes()
             woff2 = web_font_name(relative)
             if woff2 and woff2 not in theme.assets:
-                files[f"assets/{woff2}"] = web_font(source)
+                files[f"assets/{woff2}"] = web_font(source, Cache(self.root))
         files.update({f"assets/{name}": data for name, data in (made or {}).items()})
         self.write_together({folder / name: data for name, data in files.items()})
         return tuple(sorted(files))
@@ -252,18 +256,19 @@ def shared_names(theme: Theme, made: Iterable[str] = ()) -> list[str]:
     return sorted(names)
 
 
-def web_font(source: Path) -> bytes:
-    """A TrueType font as WOFF2 for the web guide: less than half the bytes on a reader's phone."""
-    info = source.stat()
-    return _compress_font(source, info.st_mtime_ns, info.st_size)
+def web_font(source: Path, cache: Cache = NO_CACHE) -> bytes:
+    """A TrueType font as WOFF2 for the web guide: less than half the bytes on a reader's phone.
+    Compressing takes a fraction of a second a font: `cache` keeps the result by the font's hash."""
+    data = source.read_bytes()
+    return cache.data("woff2", (data,), functools.partial(_compress_font, data))
 
 
 @functools.lru_cache(maxsize=16)
-def _compress_font(source: Path, mtime_ns: int, size: int) -> bytes:
+def _compress_font(data: bytes) -> bytes:
     """WOFF2 bytes, the same for the same font (no timestamp); once per font per process."""
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # WeasyPrint's own dependency, with brotli
 
-    font = TTFont(source, recalcTimestamp=False)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
     font.flavor = "woff2"
     buffer = io.BytesIO()
     font.save(buffer)

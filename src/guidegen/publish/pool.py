@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
 P = TypeVar("P")
@@ -39,11 +39,12 @@ class Jobs(Generic[P, R]):
         self.job = job
         self.plan = plan
 
-    def run(self, items: Sequence[Any], workers: int, *, costs: Sequence[int] | None = None) -> Iterator[tuple[int, R]]:
-        """Yield (position in items, result) as each item is done.
+    def run(self, items: Sequence[Any], workers: int, *, one_by_one: bool = False) -> Iterator[tuple[int, R]]:
+        """Yield (position in items, result) for every item, in the order of the items.
 
-        With `costs`, the costliest items go first, so no worker is left with a long one at the
-        end while the others wait; without, items go in chunks (cheap jobs, many of them).
+        With `one_by_one` (long jobs: PDFs), each item goes to whichever worker is free, so no
+        worker waits while another still holds several; without, items go in chunks (cheap jobs,
+        many of them). Nothing is worked out per item here: that is the workers' job.
         """
         if workers <= 1 or len(items) <= 1:
             yield from ((i, self.job(self.plan, item)) for i, item in enumerate(items))
@@ -55,13 +56,7 @@ class Jobs(Generic[P, R]):
             with ProcessPoolExecutor(
                 workers, mp_context=context, initializer=_start_worker, initargs=(self.job, self.plan)
             ) as pool:
-                if costs is None:
-                    chunk = max(1, min(32, len(items) // (workers * 4)))
-                    yield from enumerate(pool.map(_run_in_worker, items, chunksize=chunk))
-                    return
-                order = sorted(range(len(items)), key=lambda i: -costs[i])
-                futures = {pool.submit(_run_in_worker, items[i]): i for i in order}
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
+                chunk = 1 if one_by_one else max(1, min(32, len(items) // (workers * 4)))
+                yield from enumerate(pool.map(_run_in_worker, items, chunksize=chunk))
         finally:
             gc.unfreeze()

@@ -22,10 +22,8 @@ from typing import Any
 from .. import __version__
 from ..errors import OutputError, Problem
 from ..project.digests import digest
-from ..project.profiles import ID_PATTERN
+from ..project.files import ID_PATTERN
 from ..project.settings import Settings
-from ..web.pages import guide_link
-from ..web.seal import new_key, new_slug
 from .output import TEMPORARY
 from .statefile import STATE_DIR, StateFolder, StateKind, to_bytes
 
@@ -282,7 +280,7 @@ class ProjectState:
         links = self.links()
         missing = [i for i in ids if i not in links]
         for guide_id in missing:
-            links[guide_id] = Link(new_slug(), new_key())
+            links[guide_id] = new_link()
         if missing:
             self.save_links(links)
         return links
@@ -290,7 +288,7 @@ class ProjectState:
     def rotate(self, guide_id: str) -> Link:
         """A new slug and key for one person: the next build removes the old folder."""
         links = self.links()
-        links[guide_id] = Link(new_slug(), new_key())
+        links[guide_id] = new_link()
         self.save_links(links)
         return links[guide_id]
 
@@ -323,12 +321,21 @@ class ProjectState:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def new_link() -> Link:
+    """A new random slug and key (cryptography is imported only when a link is made)."""
+    from ..web.seal import new_key, new_slug
+
+    return Link(new_slug(), new_key())
+
+
 def person_link(root: Path, settings: Settings, profile_id: str, *, rotate: bool = False) -> str:
     """A person's private link (what their QR code holds), made when they have none, or a new one
     (`rotate`): what `guidegen link` prints and the desk hands over."""
     state = ProjectState(root)
     with state.locked():
         made = state.rotate(profile_id) if rotate else state.links_for([profile_id])[profile_id]
+    from ..web.pages import guide_link
+
     return guide_link(settings, made.slug, made.key if settings.web.access == "private" else None)
 
 

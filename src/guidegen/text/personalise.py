@@ -16,6 +16,7 @@ import re
 import traceback
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
@@ -120,13 +121,23 @@ def make_environment(labeller: Callable[[Any], Any]) -> ImmutableSandboxedEnviro
     return with_limits(env)
 
 
-def compile_template(env: ImmutableSandboxedEnvironment, source: str, name: str) -> Template:
-    """Compile a module body once; a syntax error is a problem naming the line."""
-    try:
-        code = env.compile(source, name=name, filename=name)
-    except TemplateSyntaxError as error:
-        message = f"template syntax error: {code_message(error.message or '')}"
-        raise InvalidInput([Problem(name, error.lineno, message)]) from None
+def compile_template(
+    env: ImmutableSandboxedEnvironment,
+    source: str,
+    name: str,
+    remember: Callable[[Callable[[], CodeType]], CodeType] | None = None,
+) -> Template:
+    """Compile a module body once; a syntax error is a problem naming the line. `remember` may
+    keep the compiled code (by the source and name) and hand it back on a later run."""
+
+    def compile_code() -> CodeType:
+        try:
+            return env.compile(source, name=name, filename=name)
+        except TemplateSyntaxError as error:
+            message = f"template syntax error: {code_message(error.message or '')}"
+            raise InvalidInput([Problem(name, error.lineno, message)]) from None
+
+    code = remember(compile_code) if remember is not None else compile_code()
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 

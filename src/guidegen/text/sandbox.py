@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -61,8 +62,9 @@ class _Render:
     """One render in progress: the values printed so far and its limits."""
 
     values: list[str]
-    cpu_limit: float
-    """time.thread_time() past which the render stops."""
+    cpu_limit: float | None = None
+    """time.thread_time() past which the render stops, set at its first check (step 1024): the
+    thousands of short renders of a build never read the thread's clock, a system call."""
     operations: int = 0
     chars: int = 0
     over: str = ""
@@ -87,11 +89,16 @@ def _over_work(state: _Render) -> bool:
     state.operations += 1
     if state.operations > MAX_OPERATIONS:
         return True
-    return state.operations % 1024 == 0 and time.thread_time() > state.cpu_limit
+    if state.operations % 1024:
+        return False
+    now = time.thread_time()
+    if state.cpu_limit is None:
+        state.cpu_limit = now + RENDER_CPU_SECONDS
+    return now > state.cpu_limit
 
 
 def _new_render() -> _Render:
-    return _Render([], time.thread_time() + RENDER_CPU_SECONDS)
+    return _Render([])
 
 
 def _size(value: Any) -> int:
@@ -185,10 +192,16 @@ class ModuleSandbox(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if not isinstance(value, _METHODS):  # every attribute a template reads comes here: most are data
+            return None
         owner = getattr(value, "__self__", None)
         if isinstance(owner, str):
             _check_number(owner)
         return super().wrap_str_format(value)
+
+
+_METHODS = (types.MethodType, types.BuiltinMethodType)
+"""What Jinja's `wrap_str_format` looks at (`str.format` and `str.format_map` are among them)."""
 
 
 def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,12 +7,15 @@ nothing about recovery), and the same bytes on every build.
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from ..guide.assemble import Guide, GuideModule
+if TYPE_CHECKING:  # the build imports this module for file names before anything is rendered
+    from ..guide.assemble import Guide, GuideModule
 
 QUICK_TOOLS = ("urge-surfing", "halt", "slow-breathing", "grounding", "thinking-it-over")
 """Short skills a person can use in the moment, best first: Today offers the first three that
@@ -141,8 +144,10 @@ self.addEventListener("message", function (event) {
 """
 
 
+@functools.cache
 def icon_png(size: int) -> bytes:
-    """A plain square icon as PNG, drawn here pixel by pixel: the same bytes on every build."""
+    """A plain square icon as PNG, drawn here pixel by pixel: the same bytes on every build.
+    Drawn once per process (a tenth of a second): every guide's job asks for the icons' names."""
     red, green, blue = ICON_COLOR
     page = (size * 3 // 10, size * 2 // 10, size * 7 // 10, size * 8 // 10)
     step = max(size // 12, 2)

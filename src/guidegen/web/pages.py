@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -63,15 +63,44 @@ def render_sealed(
         view = settings.in_language(lang)
         return view.model_copy(update={"crisis": tuple(line for line in view.crisis if line.when is None)})
 
-    versions = [{"lang": lang, "settings": for_everyone(lang), "t": strings[lang]} for lang in settings.languages]
-    context = {
-        "settings": for_everyone(language),
-        "t": strings[language],
-        "lang": language,
-        "others": others,
-        "versions": versions,
-    }
-    return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=base64.b64encode(sealed).decode()))
+    def page(text: str) -> str:
+        versions = [{"lang": lang, "settings": for_everyone(lang), "t": strings[lang]} for lang in settings.languages]
+        context = {
+            "settings": for_everyone(language),
+            "t": strings[language],
+            "lang": language,
+            "others": others,
+            "versions": versions,
+        }
+        return str(env.get_template(SEALED_TEMPLATE).render(context, sealed=text))
+
+    text = base64.b64encode(sealed).decode()
+    frame = _sealed_frame(settings, env, strings, page)
+    return frame[0] + text + frame[1] if frame is not None else page(text)
+
+
+_FRAMES: dict[tuple[int, int, int], tuple[tuple[object, ...], tuple[str, str] | None]] = {}
+"""The sealed page around its text, by the settings, templates and strings it was made from
+(kept with them, so their ids are not reused while the entry lives)."""
+_MARKS = ("GUIDEGENSEALEDTEXTMARK0123456789abcdefghijklmnopqrstuvwxyz", "GUIDEGENSEALED")
+"""Two stand-ins for the sealed text (base64 letters only, of different lengths)."""
+
+
+def _sealed_frame(
+    settings: Settings, env: jinja2.Environment, strings: object, page: Callable[[str], str]
+) -> tuple[str, str] | None:
+    """What comes before and after the sealed text on every sealed page, rendered once per
+    process instead of once per guide; None when the template does anything with the text but
+    put it in the page as it is, once (then every page is rendered whole)."""
+    key = (id(settings), id(env), id(strings))
+    kept = _FRAMES.get(key)
+    if kept is None or not all(a is b for a, b in zip(kept[0], (settings, env, strings), strict=True)):
+        pages = [page(mark).split(mark) for mark in _MARKS]
+        same = all(len(p) == 2 for p in pages) and pages[0] == pages[1]
+        if len(_FRAMES) >= 8:
+            _FRAMES.clear()
+        kept = _FRAMES[key] = ((settings, env, strings), (pages[0][0], pages[0][1]) if same else None)
+    return kept[1]
 
 
 def guide_link(settings: Settings, slug: str, key: str | None) -> str:
