@@ -177,18 +177,6 @@ def render_task(snapshot: ProjectSnapshot, work: GuideWork) -> Rendered | GuideR
     return render_one(project, snapshot.outputs, snapshot.private, work)
 
 
-LOCAL_QUIET = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.interval": "5s",
-    "distributed.worker.memory.monitor-interval": "1s",
-}
-"""A local cluster's housekeeping, made rarer: the workers' sampling profiler walks WeasyPrint's
-deep stacks every 10 ms, and every process checks its event loop every 20 ms and its memory every
-100 ms, for a dashboard nobody opens. On a machine whose cores the workers need, that was about
-5 % of a build's processor time (docs/cluster.md)."""
-
-
 @contextlib.contextmanager
 def connect(address: str, plan: BuildPlan) -> Iterator[Callable[[Sequence[Path]], Iterator[tuple[int, GuideResult]]]]:
     """Reach the cluster (or start a local one) and send it the project; a cluster that cannot
@@ -200,7 +188,9 @@ def connect(address: str, plan: BuildPlan) -> Iterator[Callable[[Sequence[Path]]
         local = LOCAL.match(address)
         try:
             if local:
-                stack.enter_context(dask.config.set(LOCAL_QUIET))
+                # The workers' sampling profiler walks WeasyPrint's deep stacks every 10 ms: a few
+                # per cent of every guide, for a dashboard nobody opens (docs/cluster.md).
+                stack.enter_context(dask.config.set({"distributed.worker.profile.enabled": False}))
                 cluster = LocalCluster(
                     n_workers=int(local.group(1)), threads_per_worker=1, processes=True, dashboard_address=None
                 )
