@@ -19,10 +19,8 @@ from ..project.profiles import Profile
 from ..project.rules import holds, select_modules
 from ..project.vocabulary import Vocabulary
 from ..text.drawings import Drawing
-from ..text.markdown import render_markdown
-from ..text.personalise import personalise
 from .progress import Progress, progress_for
-from .shared import SharedRender, blocks_used, place_shared, render_shared
+from .shared import SharedRender, blocks_used, personalised_html, place_shared, render_shared
 from .tiers import Tier, in_reading_order, ranked, struggles_of, tier_of
 
 if TYPE_CHECKING:
@@ -153,11 +151,7 @@ def render_module(
     text, untranslated = module.text_for(language)
     formal = bool(view.get("formal"))
     title, summary = text.heading(formal)
-    personalised = personalise(text.template_for(formal), text.source, text.where, view, sections)
-    body = render_markdown(
-        personalised.markdown, module=module.id, person=view, strings=strings, language=language, drawings=drawings
-    )
-    marked = Markup(personalised.fill(body))
+    marked = personalised_html(text, formal, module.id, view, strings, sections, language, drawings)
     return GuideModule(module.id, title, summary, marked, untranslated, text.language, marked)
 
 

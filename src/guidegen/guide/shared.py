@@ -7,7 +7,9 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from jinja2 import Template
 from markupsafe import Markup
 
 from ..project.profiles import Profile
@@ -35,6 +37,35 @@ def blocks_used(bodies: Iterable[str]) -> set[str]:
     return {block_id for body in bodies for block_id in SHARED_MARKER.findall(body)}
 
 
+class Personalisable(Protocol):
+    """A text of the library as guide/ renders it: a module's or a shared block's."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def where(self) -> str: ...
+    def template_for(self, formal: bool) -> Template: ...
+
+
+def personalised_html(
+    text: Personalisable,
+    formal: bool,
+    key: str,
+    view: dict[str, object],
+    strings: Mapping[str, str],
+    sections: Mapping[str, str],
+    language: str,
+    drawings: Mapping[str, Drawing] | None,
+) -> Markup:
+    """A module's or a shared block's body, personalised for one reader and rendered to HTML;
+    `key` names its worksheet fields."""
+    personalised = personalise(text.template_for(formal), text.source, text.where, view, sections)
+    body = render_markdown(
+        personalised.markdown, module=key, person=view, strings=strings, language=language, drawings=drawings
+    )
+    return Markup(personalised.fill(body))
+
+
 def render_shared(
     blocks: Mapping[str, SharedBlock],
     wanted: Iterable[str],
@@ -52,11 +83,8 @@ def render_shared(
         if not holds(block.rule, person):
             continue
         text = block.text_for(language)
-        personalised = personalise(text.template_for(person.formal), text.source, text.where, view, sections)
-        body = render_markdown(
-            personalised.markdown, module=f"shared-{block_id}", person=view, strings=strings, drawings=drawings
-        )
-        rendered[block_id] = SharedRender(text.title_for(person.formal), Markup(personalised.fill(body)), text.language)
+        body = personalised_html(text, person.formal, f"shared-{block_id}", view, strings, sections, language, drawings)
+        rendered[block_id] = SharedRender(text.title_for(person.formal), body, text.language)
     return rendered
 
 
