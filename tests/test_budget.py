@@ -416,6 +416,27 @@ def test_no_page_is_under_a_third_full_but_the_cover_the_blank_sides_and_the_las
     assert short == [], "\n".join(map(str, short))
 
 
+def test_the_crisis_footer_wraps_rather_than_runs_off_the_page(letter) -> None:
+    """Large print in Spanish with the veterans' line: every line of the footer is on every page."""
+    import pdfplumber
+
+    built = letter["r-0912"]
+    with pdfplumber.open(pdf_of(built.root, built.id)) as pdf:
+        for page in pdf.pages[1:]:
+            assert max(char["x1"] for char in page.chars) <= page.width, page.page_number
+            if "Esta cara queda en blanco" not in page.extract_text():
+                assert "Emergencias 911" in one_line(page.extract_text()), page.page_number
+
+
+def test_every_safety_plan_card_fits_its_page(letter) -> None:
+    """The card to cut out is one page with its blank back, in every format: a blank plan in
+    large print gets one line to write on a step at the tightest levels."""
+    for built in letter.values():
+        pages = page_fill(pdf_of(built.root, built.id))
+        card = next(n for n, _, words in pages if "1. Warning signs" in words or "1. Señales" in words)
+        assert pages[card][2].startswith(BLANK), (built.id, card, pages[card][2])
+
+
 def test_a_worksheet_box_never_splits_over_two_pages(letter) -> None:
     from guidegen.paper.layout import _boxes
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .layout import MORE_PAGE, _boxes
+from .layout import MORE_PAGE, _boxes, page_holds
 
 SHORT = 0.4
 """A page whose reading ends above this share of its height is short: the rule is a third, and
@@ -115,9 +115,9 @@ def repairs_for(document: Any, done: Repairs) -> Repairs:
         )
         if last > first or starved:
             tighter[worksheet] = done.tighter.get(worksheet, 0) + 1
-    toc_pages = [n for n, page in enumerate(pages) if _holds(page, "toc")]
+    toc_pages = [n for n, page in enumerate(pages) if page_holds(page, "toc")]
     flow_toc = not done.flow_toc and len(toc_pages) > 1 and fills[toc_pages[-1]] < SHORT
-    more_pages = [n for n, page in enumerate(pages) if _holds(page, MORE_PAGE)]
+    more_pages = [n for n, page in enumerate(pages) if page_holds(page, MORE_PAGE)]
     named = None
     if len(more_pages) > 1:  # two lines of the list make room for the line that counts the rest
         named = max(0, len(_more_items(pages[more_pages[0]])) - 2)
@@ -130,10 +130,6 @@ def _more_items(page: Any) -> set[str]:
         for box in _boxes(page._page_box)
         if box.element is not None and str(box.element.get("id") or "").startswith("more-m-")
     }
-
-
-def _holds(page: Any, element_id: str) -> bool:
-    return any(box.element is not None and box.element.get("id") == element_id for box in _boxes(page._page_box))
 
 
 def repaired(html: str, repairs: Repairs) -> str:
@@ -159,7 +155,7 @@ def problems(document: Any) -> int:
     short = sum(
         1 for n in range(1, len(pages) - 1) if _page_kind(pages[n]) == "" and fills[n] < SHORT and not _blank(pages[n])
     )
-    more = sum(1 for page in pages if _holds(page, MORE_PAGE))
+    more = sum(1 for page in pages if page_holds(page, MORE_PAGE))
     return short + sum(1 for first, last, _ in _worksheets(document).values() if last > first) + max(0, more - 1)
 
 

@@ -118,12 +118,14 @@ def _boxes(box: Any) -> Iterator[Any]:
         yield from _boxes(child)
 
 
+def page_holds(page: Any, element_id: str) -> bool:
+    """Whether some part of the element with this id is laid out on this page."""
+    return any(box.element is not None and box.element.get("id") == element_id for box in _boxes(page._page_box))
+
+
 def pages_holding(document: Any, element_id: str) -> int:
     """On how many pages some part of the element with this id is laid out."""
-    return sum(
-        any(box.element is not None and box.element.get("id") == element_id for box in _boxes(page._page_box))
-        for page in document.pages
-    )
+    return sum(page_holds(page, element_id) for page in document.pages)
 
 
 class PrintHTML(Protocol):
