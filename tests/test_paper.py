@@ -164,3 +164,44 @@ def test_the_parts_always_printed_are_estimated_from_their_html() -> None:
     assert len(skeleton.more_items) == 40
     assert sum(skeleton.more_items.values()) == pytest.approx(40 * (12 * 1.5 * paper_metrics.PT + 1.0) / 2)
     assert 20.0 < parts.contents < 60.0
+
+
+def _page_faults_of(call) -> int:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    call()
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+
+def _at_depth(depth: int, call) -> None:
+    if depth:
+        _at_depth(depth - 1, call)
+    else:
+        call()
+
+
+def _up_and_down(times: int = 2000) -> None:
+    """What WeasyPrint's layout does: a few calls deeper and back, many times over."""
+
+    def deeper(n: int) -> int:
+        return deeper(n - 1) + 1 if n else 0
+
+    for _ in range(times):
+        deeper(4)
+
+
+@pytest.mark.skipif(not hasattr(__import__("resource"), "RUSAGE_THREAD"), reason="page faults per thread: Linux")
+def test_a_layout_in_one_chunk_of_the_data_stack_does_not_map_memory_at_every_call() -> None:
+    """paper/stack.py: from whatever depth it is called, a deep call's frames stay in one chunk,
+    so going up and down does not map and unmap memory (16 KiB and its page faults) each time."""
+    from guidegen.paper.stack import in_one_chunk
+
+    offsets = range(0, 160, 2)  # one chunk edge lies somewhere in any 100 frames of this size
+    inside = [_page_faults_of(lambda d=d: _at_depth(d, lambda: in_one_chunk(_up_and_down))) for d in offsets]
+    assert max(inside) < 200, inside
+    import sys
+
+    if sys.version_info < (3, 13):  # the churn itself, where CPython has it (gh-142183): 2,000 mappings
+        plain = [_page_faults_of(lambda d=d: _at_depth(d, _up_and_down)) for d in offsets]
+        assert max(plain) >= 2000, plain

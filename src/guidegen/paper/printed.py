@@ -18,6 +18,7 @@ from ..web.pages import render_print
 from .choose import Budget, budget_for, printed_guide
 from .fit import LaidOut, lay_out_guide, pdf_bytes
 from .layout import PrintHTML
+from .stack import in_one_chunk
 
 
 def print_source(guide: Guide, settings: Settings, env: Any) -> PrintHTML:
@@ -36,14 +37,19 @@ READING_FORMATS = frozenset({"large_print", "dyslexia_friendly"})
 
 
 def print_guide(project: Project, guide: Guide) -> bytes:
-    """The person's printed guide as PDF bytes (see `lay_out_printed`)."""
-    return pdf_bytes(lay_out_printed(project, guide)[0])
+    """The person's printed guide as PDF bytes (see `lay_out_printed`), laid out in one chunk of
+    Python's data stack (stack.py)."""
+    return in_one_chunk(lambda: pdf_bytes(_lay_out_printed(project, guide)[0]))
 
 
 def lay_out_printed(project: Project, guide: Guide) -> tuple[LaidOut, Budget | None]:
     """The person's printed guide laid out: within the page budget (the chooser picks the modules
     that fit, the layout lays them out, see fit.py), or every module with `print: full`; and the
     budget it was chosen by. In a reading format, the modules are chosen on the standard guide."""
+    return in_one_chunk(lambda: _lay_out_printed(project, guide))
+
+
+def _lay_out_printed(project: Project, guide: Guide) -> tuple[LaidOut, Budget | None]:
     settings, templates = project.settings, project.root / TEMPLATES_DIR
     budget = budget_for(guide, project.modules, settings)
     reading = [f for f in guide.person.format if f in READING_FORMATS]

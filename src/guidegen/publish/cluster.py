@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import ipaddress
 import os
 import re
@@ -153,6 +154,7 @@ def _load_on_worker(snapshot: ProjectSnapshot) -> Project:
     while len(_projects) >= KEPT_PROJECTS:  # the oldest goes: builds of other projects may share the worker
         _, old = _projects.pop(next(iter(_projects)))
         shutil.rmtree(old, ignore_errors=True)
+        gc.unfreeze()  # the collector may free it now; the projects kept are frozen again below
     folder = Path(tempfile.mkdtemp(prefix="guidegen-project-"))
     atexit.register(shutil.rmtree, folder, True)
     for relative, data in snapshot.files.items():
@@ -164,6 +166,10 @@ def _load_on_worker(snapshot: ProjectSnapshot) -> Project:
         shutil.rmtree(folder, ignore_errors=True)
         raise WorkerMismatch("a worker's guidegen, default theme or fonts differ from this computer's")
     _projects[snapshot.fingerprint] = (project, folder)
+    # As a forked worker of `--jobs` does: the loaded project (and Dask's own objects) are left out
+    # of the collector's full passes, which otherwise walk them again and again during every guide.
+    gc.collect()
+    gc.freeze()
     return project
 
 

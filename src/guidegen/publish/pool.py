@@ -46,13 +46,16 @@ class Jobs(Generic[P, R]):
         worker waits while another still holds several; without, items go in chunks (cheap jobs,
         many of them). Nothing is worked out per item here: that is the workers' job.
         """
-        if workers <= 1 or len(items) <= 1:
-            yield from ((i, self.job(self.plan, item)) for i, item in enumerate(items))
-            return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        gc.freeze()  # what is loaded now is shared with the workers, not copied to them by the collector
+        # What is loaded now (the plan's project) is left out of the collector's full passes, which
+        # would otherwise walk it again and again during every job; forked workers share it with
+        # this process instead of the collector copying it into each of them.
+        gc.freeze()
         try:
+            if workers <= 1 or len(items) <= 1:
+                yield from ((i, self.job(self.plan, item)) for i, item in enumerate(items))
+                return
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             with ProcessPoolExecutor(
                 workers, mp_context=context, initializer=_start_worker, initargs=(self.job, self.plan)
             ) as pool:
