@@ -137,11 +137,25 @@ def test_a_bugs_log_line_says_where_and_never_what() -> None:
     assert re.search(r"ValueError at test_desk_form\.py:\d+", line)
 
 
-def test_ctrl_c_stops_the_desk_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("started", ["from a terminal", "with Ctrl+C ignored"])
+def test_ctrl_c_stops_the_desk_cleanly(tmp_path: Path, started: str) -> None:
+    """Ctrl+C as soon as the address is shown stops the desk, also when it was started with
+    SIGINT ignored (from a script or in the background, as a shell without job control does)."""
     root = copy_project(tmp_path / "project", profiles=("r-0142",))
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     command = [sys.executable, "-m", "guidegen.cli", "desk", "-C", str(root), "--port", "0", "--no-browser"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    def ignore_ctrl_c() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=ignore_ctrl_c if started == "with Ctrl+C ignored" else None,
+    )
     assert process.stdout is not None
     assert "http://127.0.0.1:" in process.stdout.readline()
     process.send_signal(signal.SIGINT)

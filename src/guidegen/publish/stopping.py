@@ -1,5 +1,6 @@
 """Stopping a long-running command (the live preview, the desk) cleanly: SIGTERM and SIGHUP become
-KeyboardInterrupt, as Ctrl+C does, so the command's own clean-up runs."""
+KeyboardInterrupt, as Ctrl+C does (even where the command was started with Ctrl+C ignored), so the
+command's own clean-up runs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt inside the block. Only the main thread may set
+    """SIGTERM, SIGHUP and SIGINT raise KeyboardInterrupt inside the block. Only the main thread may set
     handlers: elsewhere, nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -22,6 +23,9 @@ def stop_on_signals() -> Iterator[None]:
 
     wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
     previous = {number: signal.signal(number, interrupt) for number in wanted}
+    # Ctrl+C too, even when this process was started with SIGINT ignored (from a script, in the
+    # background): the server takes it over once it runs, and a Ctrl+C before that must not be lost.
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
