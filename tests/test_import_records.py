@@ -340,14 +340,90 @@ def test_descendants_by_the_declared_table(clinic: Path, run: Callable[..., Resu
 
 
 def test_daily_smoking_and_overdose_in_synthea_records(synthea_clinic: Path, run: Callable[..., Result]) -> None:
-    """Angelita's latest smoking status is "Current every day smoker"; Barrett has a drug overdose."""
+    """Angelita's latest smoking status is "Current every day smoker"; Barrett had a drug overdose
+    in 2009: long ago, so it is reported and not written as a recent one."""
     result = imported(run, synthea_clinic, FIXTURES / "synthea-smoker.json", FIXTURES / "synthea-overdose.json")
     assert profile(synthea_clinic, "fefe278e-73bb-4b7d-93ef-b01bd9269b78")["substances"] == ["nicotine"]
     barrett = profile(synthea_clinic, "54ca27a3-d4c3-4786-b527-592da10f2503")
-    assert "risk" not in barrett  # profiles have no risk: field in this edition
-    assert "codes guidegen recognises for a profile field this edition does not have yet" in result.output
-    assert "SNOMED|55680006 (drug overdose: risk.recent_overdose): 1 person" in result.output
-    assert "  SNOMED|55680006: 1 person" not in result.output  # not among the unmapped codes
+    assert "risk" not in barrett
+    assert "overdoses in the records (SNOMED|55680006 drug overdose):" in result.output
+    assert "  longer ago or undated, not written: 1 person" in result.output
+    assert "SNOMED|55680006: 1 person" not in result.output  # not among the unmapped codes
+
+
+def overdose(pid: str, onset: str | None, **status: str) -> dict:
+    resource = condition(pid, SNOMED, "55680006", **status)
+    if onset:
+        resource["onsetDateTime"] = onset
+    return resource
+
+
+def test_an_overdose_in_the_last_year_is_the_profiles_recent_overdose(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Resolved or not, an overdose of the last 365 days gives its date (the latest one); an older,
+    undated, refuted or future one gives nothing; the report counts people, never dates."""
+    from datetime import timedelta
+
+    future = (date.today() + timedelta(days=20)).isoformat()
+    records = [
+        patient("a", "MRN-1"),
+        overdose("a", recent(200) + "T03:30:00+00:00", clinical="resolved"),
+        overdose("a", recent(40)),
+        overdose("a", recent(900)),
+        patient("b", "MRN-2"),
+        overdose("b", recent(400)),
+        overdose("b", None),
+        overdose("b", future),
+        patient("c", "MRN-3"),
+        overdose("c", recent(5), verification="entered-in-error"),
+        condition("c", ICD, "F11.20"),
+    ]
+    result = imported(run, clinic, write_bundle(tmp_path / "b.json", records))
+    assert profile(clinic, "mrn-1")["risk"] == {"recent_overdose": date.fromisoformat(recent(40))}
+    assert "risk" not in profile(clinic, "mrn-2")
+    assert "risk" not in profile(clinic, "mrn-3") and profile(clinic, "mrn-3")["substances"] == ["opioids"]
+    assert "in the last 365 days, its date in risk.recent_overdose: 1 person" in result.output
+    assert "longer ago or undated, not written: 1 person" in result.output
+    assert recent(40) not in result.output and "Private" not in result.output
+    text = (clinic / "profiles" / "mrn-1.yaml").read_text()
+    assert f"risk:\n  recent_overdose: {recent(40)}\n" in text and "a recent overdose's date" in text
+
+
+def test_an_import_moves_a_recent_overdose_later_but_keeps_what_staff_wrote(
+    clinic: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """The import never moves staff's date earlier, never removes it, and keeps their correction."""
+    first = write_bundle(tmp_path / "1.json", [patient("a", "MRN-1"), overdose("a", recent(100))])
+    imported(run, clinic, first)
+    path = clinic / "profiles" / "mrn-1.yaml"
+    assert profile(clinic, "mrn-1")["risk"] == {"recent_overdose": date.fromisoformat(recent(100))}
+    # staff add the suicide screen and a later overdose they heard of; the record has only the old one
+    text = path.read_text().replace(
+        f"risk:\n  recent_overdose: {recent(100)}",
+        f"risk: {{suicide_screen: {{result: negative}}, recent_overdose: {recent(10)}}}  # told by phone",
+    )
+    path.write_text(text)
+    imported(run, clinic, first)
+    assert profile(clinic, "mrn-1")["risk"] == {
+        "suicide_screen": {"result": "negative"},
+        "recent_overdose": date.fromisoformat(recent(10)),
+    }
+    assert "# told by phone" in path.read_text()
+    # a later overdose in the record moves the date on, and staff's other risk facts stay
+    later = write_bundle(
+        tmp_path / "2.json", [patient("a", "MRN-1"), overdose("a", recent(100)), overdose("a", recent(2))]
+    )
+    imported(run, clinic, later)
+    assert profile(clinic, "mrn-1")["risk"] == {
+        "suicide_screen": {"result": "negative"},
+        "recent_overdose": date.fromisoformat(recent(2)),
+    }
+    # staff remove it (a mistake in the record): the next import of the same record keeps it removed
+    path.write_text(path.read_text().replace(f", recent_overdose: {recent(2)}", ""))
+    result = imported(run, clinic, later)
+    assert profile(clinic, "mrn-1")["risk"] == {"suicide_screen": {"result": "negative"}}
+    assert "kept your edit: risk.recent_overdose" in result.output
 
 
 # -- 8. the person's own goals, people on the care team -------------------------------------------

@@ -142,8 +142,6 @@ STATUS_OBSERVATIONS: Mapping[tuple[str, str], tuple[str, ...]] = {
 """Observations whose coded value (valueCodeableConcept) is a status that a term means; the
 latest one counts, so "Not pregnant" after "Pregnant" gives nothing. -> the fields it fills."""
 
-RECOGNISED_UNUSED: Mapping[tuple[str, str], str] = {
-    (SNOMED, "55680006"): "drug overdose: risk.recent_overdose",
-}
-"""Codes guidegen knows the meaning of, for a profile field this edition's profiles do not have yet:
-the report lists them apart from the unmapped codes, so nobody adds them to an unrelated term."""
+OVERDOSE: frozenset[tuple[str, str]] = frozenset({(SNOMED, "55680006")})  # Drug overdose
+"""A Condition with one of these codes is an overdose: not a term, but the date in the profile's
+`risk.recent_overdose` when it happened in the last RECENT_OVERDOSE_DAYS (facts.py)."""

@@ -44,6 +44,11 @@ RECENT_DAYS = 90
 """A dispense or administration this recent means the person takes the medicine now."""
 
 
+RECENT_OVERDOSE_DAYS = 365
+"""An overdose this recent is a recent overdose (risk.recent_overdose): the risk of another is
+highest in the year after one."""
+
+
 FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})
 
 
@@ -187,6 +192,13 @@ class PatientFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Overdose:
+    """A Condition that records an overdose: when (None when the record does not say)."""
+
+    day: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class GoalFacts:
     """What a Goal resource gives a profile."""
 
@@ -230,15 +242,13 @@ class Fact:
     """It counts (an active condition, a final observation ...)."""
     terms: tuple[tuple[str, str], ...] = ()
     unmapped: tuple[str, ...] = ()
-    details: PatientFacts | GoalFacts | Score | Status | tuple[tuple[str, str | None], ...] | None = None
+    details: PatientFacts | GoalFacts | Score | Status | Overdose | tuple[tuple[str, str | None], ...] | None = None
     error: str | None = None
     resource_type: str = ""
     reference: str | None = None
     """A Medication: its own Medication/<id>; a medicine given by reference: the Medication it names."""
     warning: str | None = None
     """A value left out of an otherwise good resource (never the value itself)."""
-    unused: tuple[str, ...] = ()
-    """Codes guidegen recognises for a field profiles do not have yet (fhir_codes.RECOGNISED_UNUSED)."""
     counted: tuple[str, ...] = ()
     """Unmapped codes of vital signs and labs ("laboratory LOINC|718-7"): counted in the report, not listed."""
     near: bool = False

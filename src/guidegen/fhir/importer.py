@@ -18,6 +18,7 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -222,7 +223,7 @@ def _write_all(
 
     imported = []
     people_with: Counter[str] = Counter()
-    unused_with: Counter[str] = Counter()
+    overdoses: Counter[str] = Counter()
     codes = _CodeTally()
     staged: list[str] = []
     for profile_id, status, stage_problems, edits in _in_order(pool, stage_chunk, ready(), jobs * 2):
@@ -238,7 +239,8 @@ def _write_all(
             commit_staged(project, staging, staged)
             staged = []
         people_with.update(record.unmapped)
-        unused_with.update(record.unused)
+        if record.overdoses:
+            overdoses["recent" if record.recent_overdose(date.today()) else "older"] += 1
         codes.add(record, languages)
         counts = (
             record.counts["condition"],
@@ -258,7 +260,7 @@ def _write_all(
         skipped,
         store.orphans(),
         deceased,
-        _most_first(unused_with),
+        (overdoses["recent"], overdoses["older"]),
         sum(1 for code, _ in unmapped if codes.is_near(code)),
         tuple(sorted((category, len(found)) for category, found in codes.counted.items())),
         _most_first(codes.languages),

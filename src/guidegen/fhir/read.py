@@ -21,9 +21,11 @@ from ..project.schema import key_text
 from .facts import (
     FINAL_OBSERVATION,
     READ_TYPES,
+    RECENT_OVERDOSE_DAYS,
     CodeIndex,
     Fact,
     GoalFacts,
+    Overdose,
     PatientFacts,
     Score,
     Status,
@@ -158,7 +160,8 @@ class PatientRecord:
     care_team: list[tuple[str, str | None]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     unmapped: set[str] = field(default_factory=set)
-    unused: set[str] = field(default_factory=set)
+    overdoses: list[date | None] = field(default_factory=list)
+    """When each overdose the record holds happened (None: the record does not say)."""
     counted: set[str] = field(default_factory=set)
     near: set[str] = field(default_factory=set)
     broken: bool = False
@@ -176,7 +179,10 @@ class PatientRecord:
         if fact.terms:
             self.counts[fact.kind] += 1
         self._add_codes(fact)
-        details = fact.details
+        self._add_details(fact.details)
+
+    def _add_details(self, details: Any) -> None:
+        """What a resource says beyond its terms: a score, a status, an overdose, a goal, a team."""
         if isinstance(details, Score):
             series = self.scores.setdefault(details.measure, {})
             known = series.get(details.day)
@@ -186,6 +192,8 @@ class PatientRecord:
             known_status = self.statuses.get(details.kind)
             if known_status is None or _instant(known_status.moment) <= _instant(details.moment):
                 self.statuses[details.kind] = details
+        elif isinstance(details, Overdose):
+            self.overdoses.append(details.day)
         elif isinstance(details, GoalFacts):
             self.goals.append(details)
             self.counts["goal"] += 1
@@ -197,10 +205,15 @@ class PatientRecord:
     def _add_codes(self, fact: Fact) -> None:
         """The codes the report lists or counts."""
         self.unmapped.update(fact.unmapped)
-        self.unused.update(fact.unused)
         self.counted.update(fact.counted)
         if fact.near:
             self.near.update(fact.unmapped)
+
+    def recent_overdose(self, today: date) -> date | None:
+        """The day of the latest overdose in the last RECENT_OVERDOSE_DAYS (one recorded as later
+        than today is a mistake in the record and does not count)."""
+        recent = [d for d in self.overdoses if d is not None and 0 <= (today - d).days <= RECENT_OVERDOSE_DAYS]
+        return max(recent, default=None)
 
     def field_terms(self, name: str) -> list[str]:
         """The terms of one profile field: from coded resources, then from the latest status Observations."""

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import Problem
+from .facts import RECENT_OVERDOSE_DAYS
 from .read import PatientRecord
 
 
@@ -41,8 +42,9 @@ class ImportReport:
     """Patients named by resources whose Patient resource is not in the files (skipped)."""
     deceased: int = 0
     """Patients not imported because the record says they have died."""
-    unused: tuple[tuple[str, int], ...] = ()
-    """Codes guidegen recognises for a field profiles do not have yet, and how many people have them."""
+    overdoses: tuple[int, int] = (0, 0)
+    """People whose record has an overdose: one in the last year (its date written to
+    risk.recent_overdose), and only older or undated ones (nothing written)."""
     near: int = 0
     """How many of `unmapped` (listed first) are near a vocabulary term's neighbourhood."""
     counted: tuple[tuple[str, int], ...] = ()
@@ -101,10 +103,16 @@ def report_lines(report: ImportReport) -> Iterator[tuple[str, bool]]:
         kept = f"; kept your edit: {', '.join(item.kept)}" if item.kept else ""
         yield f"{item.id} ({item.status}): mapped {counts}{kept}", False
     yield from _code_lines(report)
-    if report.unused:
-        yield "codes guidegen recognises for a profile field this edition does not have yet (not written):", False
-        for code, people in report.unused:
-            yield f"  {code}: {people} {_people(people)}", False
+    recent, older = report.overdoses
+    if recent or older:
+        yield "overdoses in the records (SNOMED|55680006 drug overdose):", False
+        if recent:
+            yield (
+                f"  in the last {RECENT_OVERDOSE_DAYS} days, its date in risk.recent_overdose: {recent} {_people(recent)}",
+                False,
+            )
+        if older:
+            yield f"  longer ago or undated, not written: {older} {_people(older)}", False
     statuses = Counter(item.status for item in report.imported)
     summary = (
         f"imported {len(report.imported)} profile{'s' if len(report.imported) != 1 else ''} "

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .codes import RECOGNISED_UNUSED, STATUS_OBSERVATIONS
+from .codes import OVERDOSE, STATUS_OBSERVATIONS
 from .facts import (
     _SEMANTIC_TAG,
     _WHOLE,
@@ -31,6 +31,7 @@ from .facts import (
     CodeIndex,
     Fact,
     GoalFacts,
+    Overdose,
     PatientFacts,
     Score,
     Status,
@@ -101,18 +102,21 @@ def _preferred_language(resource: Any) -> str | None:
 
 
 def _read_condition(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:
-    active = bool(_codes_of(resource.clinicalStatus) & ACTIVE_CONDITION) and not (
-        _codes_of(resource.verificationStatus) & REFUTED_CONDITION
-    )
+    confirmed = not (_codes_of(resource.verificationStatus) & REFUTED_CONDITION)
+    active = bool(_codes_of(resource.clinicalStatus) & ACTIVE_CONDITION) and confirmed
+    if confirmed and any((system or "", code or "") in OVERDOSE for system, code in _codings(resource.code)):
+        # An event more than a state: resolved or not, what counts is when it happened.
+        return Fact(
+            "condition", owner, position, True, details=Overdose(_condition_day(resource)), resource_type="Condition"
+        )
     terms, unmapped = _map(resource.code, index, CONDITION_FIELDS) if active else ((), ())
-    unused = tuple(
-        f"{code_label(system, code)} ({RECOGNISED_UNUSED[(system or '', code or '')]})"
-        for system, code in _codings(resource.code)
-        if active and (system or "", code or "") in RECOGNISED_UNUSED
-    )
-    if unused:
-        unmapped = tuple(label for label in unmapped if not any(u.startswith(label + " ") for u in unused))
-    return Fact("condition", owner, position, active, terms, unmapped, resource_type="Condition", unused=unused)
+    return Fact("condition", owner, position, active, terms, unmapped, resource_type="Condition")
+
+
+def _condition_day(resource: Any) -> date | None:
+    """When a condition began: its onset (a moment, or a period's start), else when it was recorded."""
+    onset = resource.onsetDateTime or (resource.onsetPeriod and resource.onsetPeriod.start)
+    return _day(onset) or _day(resource.recordedDate)
 
 
 def _read_medication(resource: Any, owner: str | None, position: tuple[int, int], index: CodeIndex, _: str) -> Fact:

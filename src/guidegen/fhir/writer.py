@@ -1,8 +1,9 @@
 """Writing imported facts into profiles/<id>.yaml, keeping what staff wrote by hand and their comments.
 
 The import owns a few fields: name, language, the coded terms of substances, conditions and
-therapies (terms without `codes:` in the vocabulary, like cbt, stay staff's), goals, care_team
-and the measures it has scores for. A field is replaced only when the record holds resources of
+therapies (terms without `codes:` in the vocabulary, like cbt, stay staff's), goals, care_team,
+the measures it has scores for, and the date of an overdose in the last year
+(risk.recent_overdose, only ever moved later). A field is replaced only when the record holds resources of
 the kind that fills it. Everything else in the file, comments included, is kept as it was
 (ruamel.yaml round trip). The new text must load as a valid profile before it replaces the old
 file, atomically.
@@ -42,8 +43,8 @@ FILLED_BY = {"substances": "condition", "conditions": "condition", "therapies": 
 """Term field -> the kind of resource that fills it."""
 NEW_PROFILE_HEADER = (
     "Imported from the clinic's record system (guidegen import fhir). A new import replaces name,\n"
-    "language, coded terms, goals, care_team and measures; add triggers, coping, people, a safety\n"
-    "plan and a message by hand: they are kept. See docs/import.md."
+    "language, coded terms, goals, care_team, measures and a recent overdose's date; add triggers,\n"
+    "coping, people, a safety plan and a message by hand: they are kept. See docs/import.md."
 )
 
 
@@ -261,7 +262,25 @@ def merge_record(
         edits.put(data, "care_team", _care_team(data.get("care_team"), record))
     if "measures" in Profile.model_fields and record.scores:
         _merge_measures(data, record, edits)
+    _merge_overdose(data, record, edits)
     return None
+
+
+def _merge_overdose(data: dict[str, Any], record: PatientRecord, edits: Edits) -> None:
+    """risk.recent_overdose: the record's latest overdose of the last year, when it is later than the
+    date there (a date staff wrote is never moved earlier or removed by an import)."""
+    day = record.recent_overdose(date.today())
+    risk = data.get("risk")
+    if day is None or (risk is not None and not isinstance(risk, dict)):
+        return
+    if risk is None:
+        risk = CommentedMap() if isinstance(data, CommentedMap) else {}
+    old = risk.get("recent_overdose")
+    if isinstance(old, date) and old >= day:
+        day = old
+    if edits.put(risk, "recent_overdose", day, stored="risk.recent_overdose"):
+        risk["recent_overdose"] = day
+    put_key(data, "risk", risk)
 
 
 def coded_terms(vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
