@@ -182,3 +182,33 @@ def test_the_example_library_renders_in_both_forms_without_problems(repo: Path) 
     assert spanish and all(t.says_usted for t in spanish), [t.where for t in spanish if not t.says_usted]
     english = [t for m in project.modules for t in m.texts.values() if t.language == "en"]
     assert all(t.formal_template is t.template for t in english)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("No ((dejes|deje)) la dosis si las tomas todos los días.", [(1, "tomas")]),
+        ("Así que ten cuidado.\n((Llama|Llame)) a tu equipo.", [(1, "ten"), (2, "tu")]),
+        ("Un plan para las tomas de la noche. Lleve sus notas.", []),  # nouns
+        ('Dígale: "Te quiero, y estoy preocupado por ti".', []),  # what the reader says to someone
+        ("{{ 'te' if person.formal }} ((Te sientes|Se siente)) bien.", []),  # Jinja tags and alternations
+    ],
+)
+def test_tu_words_left_in_the_usted_form_are_found(text: str, found: list[tuple[int, str]]) -> None:
+    from guidegen.text.formal import tu_leftovers
+
+    assert tu_leftovers(text) == found
+
+
+def test_check_warns_of_a_tu_word_outside_an_alternation(project: Path, run) -> None:
+    """A Spanish sentence that says "tienes" to everyone: `check` names its file and line (and the
+    title's), and the example library has none."""
+    module = project / "content" / "coping" / "halt.es.md"
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text.replace('title: "', 'title: "Si tienes ganas, ', 1) + "\nSi tienes hambre, come algo.\n")
+    line = len(text.split("\n")) + 1
+    result = run("check", "-C", project)
+    assert f"content/coping/halt.es.md:{line}: warning: 'tienes' speaks to the reader as tú" in result.output
+    assert "content/coping/halt.es.md: warning: 'tienes' speaks to the reader as tú" in result.output
+    assert "in the title" in result.output
+    assert result.output.count("speaks to the reader as tú") == 2

@@ -21,7 +21,7 @@ from .project.settings import Settings, load_settings
 from .project.shared import SharedFrontMatter
 from .project.vocabulary import Vocabulary, load_vocabulary
 from .project.yamlfile import read_yaml
-from .text.formal import choose
+from .text.formal import choose, has_formal, tu_leftovers
 from .text.markdown import html_to_text, shared_references, worksheet_shape
 from .text.readability import reading_score
 from .text.repeats import REPEAT_CHARS, find_repeats
@@ -169,6 +169,9 @@ def _check_module(
             _check_usted(
                 project, module, text, person.model_copy(update={"language": language, "formal": True}), report
             )
+        _check_tu_leftovers(
+            text.where, text.language, (text.source, text.front_matter.title, text.front_matter.summary), report
+        )
 
 
 def _check_review(
@@ -212,6 +215,7 @@ def _check_shared_blocks(project: Project, today: date, report: CheckReport) -> 
                     f"no translation in '{language}': readers of that language get this block in the original (add {block.id}.{language}.md)",
                 )
         for text in block.texts.values():
+            _check_tu_leftovers(text.where, text.language, (text.source,), report)
             for key in ("when", "reviewed", "reviewed_by", "sources"):
                 if text is not original and getattr(text.front_matter, key) != getattr(original.front_matter, key):
                     report.problems.warn(
@@ -286,6 +290,22 @@ def _check_usted(project: Project, module: Module, text: ModuleText, person: Pro
         )
     except InvalidInput as error:
         report.problems.extend(p.adding("in the usted form") for p in error.problems)
+
+
+def _check_tu_leftovers(where: str, language: str, texts: tuple[str, ...], report: CheckReport) -> None:
+    """A Spanish text's words that still speak as tú in its usted form (text/formal.py): a formal
+    reader would read them. The body by line; the title and summary without one."""
+    if not has_formal(language):
+        return
+    for number, text in enumerate(texts):
+        for line, word in tu_leftovers(text):
+            report.problems.warn(
+                where,
+                line if number == 0 else None,
+                f"'{word}' speaks to the reader as tú outside a ((tú|usted)) alternation, so a reader "
+                f"with `formal: true` reads it too: write (({word}|<usted form>))"
+                + ("" if number == 0 else f" in the {('title', 'summary')[number - 1]}"),
+            )
 
 
 def _compare_translation(original: ModuleText, translation: ModuleText, report: CheckReport) -> None:

@@ -95,3 +95,45 @@ def _outside_tags(text: str, change: Callable[[str], str]) -> str:
         position = tag.end()
     parts.append(change(text[position:]))
     return "".join(parts)
+
+
+TU_WORDS = frozenset(
+    {
+        *("tú", "tu", "tus", "ti", "contigo", "te"),
+        *("tienes", "puedes", "quieres", "estás", "eres", "necesitas", "sientes", "haces", "sabes", "vas"),
+        *("hablas", "bebes", "consumes", "piensas", "crees", "debes", "recuerdas", "vives", "sigues"),
+        *("ayudas", "dejas", "empiezas", "llegas", "tengas", "puedas", "quieras", "estés", "seas", "hayas"),
+        *("necesites", "sientas", "hagas", "sepas", "vayas", "uses", "bebas", "consumas", "dejes", "llames"),
+        *("pidas", "hables", "tomes", "olvides", "podrías", "quisieras", "estabas", "tenías", "ten", "pon", "haz"),
+    }
+)
+"""Words that only ever speak to the reader as tú (pronouns, second-person verbs, a few
+imperatives): in the usted form of a text, each is a word left out of an alternation."""
+TU_WHEN_A_VERB = frozenset({"tomas", "notas", "cuentas", "llamas", "usas"})
+"""Words that are also nouns ("las tomas de la noche", "sus notas"): tú only after a pronoun or a
+conjunction and not before "de" ("si las tomas todos los días")."""
+_BEFORE_A_VERB = frozenset({"la", "las", "lo", "los", "le", "les", "me", "nos", "se", "no", "si", "que", "cuando"})
+_WORD = re.compile(r"[A-Za-zÁÉÍÓÚÑÜáéíóúñü]+")
+_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|\]\([^)\n]*\)|<[^>\n]*>')
+"""Quoted speech (what the reader says to someone else, or to themselves), link targets and tags."""
+
+
+def tu_leftovers(text: str) -> list[tuple[int, str]]:
+    """Words that speak to the reader as tú in the usted form of `text` (line, word), outside Jinja
+    tags and quoted speech: what a reader with `formal: true` would read. A heuristic that finds
+    the usual leftovers, not every one."""
+    usted = in_template(text, True)
+    blank = _QUOTED.sub(lambda m: " " * len(m.group()), _TAGS.sub(lambda m: " " * len(m.group()), usted))
+    words = list(_WORD.finditer(blank))
+    found = []
+    for index, match in enumerate(words):
+        word = match.group().lower()
+        if word not in TU_WORDS:
+            if word not in TU_WHEN_A_VERB:
+                continue
+            before = words[index - 1].group().lower() if index else ""
+            after = words[index + 1].group().lower() if index + 1 < len(words) else ""
+            if before not in _BEFORE_A_VERB or after in ("de", "del"):
+                continue
+        found.append((usted.count("\n", 0, match.start()) + 1, match.group()))
+    return found
