@@ -224,6 +224,23 @@ def test_an_overdue_review_never_fails_check_strict(project: Path, run) -> None:
     assert "0 errors, 0 warnings, " in result.output and " reminders" in result.output
 
 
+def test_check_reminds_when_a_recent_overdose_is_over_a_year_old(project: Path) -> None:
+    """r-0648's overdose was on 2026-09-30: recent until a year has passed, then a reminder at its
+    line (never a warning: check --strict still passes), without the date."""
+    profile = project / "profiles" / "r-0648.yaml"
+    line = profile.read_text().splitlines().index("risk: {recent_overdose: 2026-09-30}") + 1
+
+    def reminders(today: date) -> list:
+        report = check(project, today=today)
+        assert not [p for p in report.warnings + report.errors if "recent_overdose" in p.message]
+        return [(p.path, p.line) for p in report.reminders if p.message.startswith("risk.recent_overdose")]
+
+    assert reminders(date(2027, 9, 30)) == []
+    found = check(project, today=date(2027, 10, 1)).reminders
+    assert reminders(date(2027, 10, 1)) == [("profiles/r-0648.yaml", line)]
+    assert not any("2026" in p.message for p in found)
+
+
 def test_without_changes_there_is_no_whats_new_part_and_no_new_mark(example) -> None:
     guide = guide_of(example, "r-0142")
     page = render_web(guide, example.settings, example.pages)

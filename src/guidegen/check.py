@@ -15,6 +15,7 @@ from .guide.assemble import make_guide, render_module
 from .project.content import Module, ModuleText, section_titles
 from .project.glossary import check_module_text, check_strings, check_vocabulary, load_glossaries
 from .project.load import Project
+from .project.profile_parts import RECENT_OVERDOSE_DAYS
 from .project.profiles import LoadedProfile, Profile, load_profiles
 from .project.rules import select_modules
 from .project.settings import Settings, load_settings
@@ -51,7 +52,7 @@ class CheckReport:
 
     @property
     def reminders(self) -> list[Problem]:
-        """Only the reminders (overdue reviews): the calendar, not a defect."""
+        """Only the reminders (overdue reviews, old overdoses): the calendar, not a defect."""
         return self.problems.reminders
 
 
@@ -67,6 +68,7 @@ def check(root: Path, today: date | None = None) -> CheckReport:
     today = today or date.today()
     profiles = _check_profiles(root, project.settings, project.vocabulary, report)
     report.problems.extend(overdue_reviews(profiles, today))
+    report.problems.extend(old_overdoses(profiles, today))
     selected_by: dict[str, list[LoadedProfile]] = {m.id: [] for m in project.modules}
     for loaded in profiles:
         for module in select_modules(loaded.profile, project.modules):
@@ -111,6 +113,23 @@ def overdue_reviews(profiles: list[LoadedProfile], today: date) -> list[Problem]
             document, _ = read_yaml(loaded.path)
             line = document.line(("review", "next")) if document else None
             message = "review.next: this review is overdue: review the plan with the person and set a new date"
+            found.append(Problem(loaded.where, line, message, "reminder"))
+    return found
+
+
+def old_overdoses(profiles: list[LoadedProfile], today: date) -> list[Problem]:
+    """A reminder for each profile whose recent overdose is more than RECENT_OVERDOSE_DAYS ago: the
+    guide still speaks of it as recent (a reminder, as the calendar moving on is not a defect)."""
+    found = []
+    for loaded in profiles:
+        day = loaded.profile.risk.recent_overdose if loaded.profile.risk else None
+        if day is not None and (today - day).days > RECENT_OVERDOSE_DAYS:
+            document, _ = read_yaml(loaded.path)
+            line = document.line(("risk", "recent_overdose")) if document else None
+            message = (
+                f"risk.recent_overdose: more than {RECENT_OVERDOSE_DAYS} days ago, and the guide still speaks of "
+                "a recent overdose: at the next review, update the date or remove it"
+            )
             found.append(Problem(loaded.where, line, message, "reminder"))
     return found
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..project import profile_parts
 from ..project.codes import CODE_SYSTEMS
 from ..project.vocabulary import Vocabulary
 from .codes import COVERED_BY, STATUS_OBSERVATIONS
@@ -44,9 +45,8 @@ RECENT_DAYS = 90
 """A dispense or administration this recent means the person takes the medicine now."""
 
 
-RECENT_OVERDOSE_DAYS = 365
-"""An overdose this recent is a recent overdose (risk.recent_overdose): the risk of another is
-highest in the year after one."""
+RECENT_OVERDOSE_DAYS = profile_parts.RECENT_OVERDOSE_DAYS
+"""An overdose this recent is a recent overdose (risk.recent_overdose)."""
 
 
 FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})

@@ -118,6 +118,11 @@ class Risk(Frozen):
     """The date of a recent overdose."""
 
 
+RECENT_OVERDOSE_DAYS = 365
+"""An overdose this recent is a recent overdose: the risk of another is highest in the year after
+one. Older, `check` reminds staff to update the date or remove it; the import writes none older."""
+
+
 SUICIDE_ITEMS = {"phq9": 9}
 """Measure items whose score of 1 or more means thoughts of self-harm (PHQ-9 item 9)."""
 
