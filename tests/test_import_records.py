@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -424,6 +425,10 @@ def test_an_import_moves_a_recent_overdose_later_but_keeps_what_staff_wrote(
     result = imported(run, clinic, later)
     assert profile(clinic, "mrn-1")["risk"] == {"suicide_screen": {"result": "negative"}}
     assert "kept your edit: risk.recent_overdose" in result.output
+    # and when staff remove the whole `risk:` line, none comes back (not even an empty one)
+    path.write_text(re.sub(r"\nrisk: .*\n", "\n", path.read_text()))
+    imported(run, clinic, later)
+    assert "risk" not in profile(clinic, "mrn-1")
 
 
 # -- 8. the person's own goals, people on the care team -------------------------------------------

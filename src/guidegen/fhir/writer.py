@@ -280,7 +280,8 @@ def _merge_overdose(data: dict[str, Any], record: PatientRecord, edits: Edits) -
         day = old
     if edits.put(risk, "recent_overdose", day, stored="risk.recent_overdose"):
         risk["recent_overdose"] = day
-    put_key(data, "risk", risk)
+    if risk:  # not an empty `risk:` where staff removed the whole of it
+        put_key(data, "risk", risk)
 
 
 def coded_terms(vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
