@@ -610,3 +610,27 @@ def test_fonttools_subsetting_fallback_gives_the_same_guide(
     assert any(size < min(font_sizes) for size in sizes), "the text fonts are subset (form fields get whole fonts)"
     assert reader.get_fields().keys() == avery.reader.get_fields().keys()
     assert reader.trailer["/Root"]["/AcroForm"]["/NeedAppearances"] == BooleanObject(False)
+
+
+def test_every_layout_of_a_theme_shares_one_font_configuration(tmp_path: Path) -> None:
+    """WeasyPrint made a new font configuration per layout, and each kept the theme's fonts in
+    memory for good (about 1.4 MB a guide); one is now shared, per thread and theme, and made
+    again when a font file of the theme changes (the live preview)."""
+    import threading
+    from types import SimpleNamespace
+
+    from guidegen.paper.layout import _fonts_for
+
+    font = tmp_path / "a.ttf"
+    font.write_bytes(b"font one")
+    theme = SimpleNamespace(assets={"fonts/a.ttf": font, "guide.css": tmp_path / "absent.css"})
+    first = _fonts_for(theme, "file:///theme-a/_print_/page.html")
+    assert _fonts_for(theme, "file:///theme-a/_print_/page.html") is first
+    assert _fonts_for(theme, "file:///theme-b/_print_/page.html") is not first
+    other: list = []
+    thread = threading.Thread(target=lambda: other.append(_fonts_for(theme, "file:///theme-a/_print_/page.html")))
+    thread.start()
+    thread.join()
+    assert other[0] is not first  # WeasyPrint's font maps are not shared between threads
+    font.write_bytes(b"font two, edited")
+    assert _fonts_for(theme, "file:///theme-a/_print_/page.html") is not first

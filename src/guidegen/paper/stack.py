@@ -12,8 +12,8 @@ worker's task thread happened to start at a bad depth, a forked worker at a midd
 that declares 1 MiB of evaluation stack, which CPython can only place at the start of a new
 chunk of 2 MiB; the call's own frames fill the other 1 MiB (some thousands of WeasyPrint's
 frames) and never meet an edge. The chunk is one mmap per call, and only the pages the frames
-use are ever touched. CPython 3.13.13 and 3.14.4 keep a spare chunk instead; there this costs
-one mmap and changes nothing else.
+use are ever touched. CPython releases with the fix for gh-142183 (backported to 3.13 and 3.14 in
+March 2026) keep a spare chunk instead; there this costs one mmap a guide and changes nothing else.
 """
 
 from __future__ import annotations
