@@ -99,7 +99,7 @@ def _outside_tags(text: str, change: Callable[[str], str]) -> str:
 
 TU_WORDS = frozenset(
     {
-        *("tú", "tu", "tus", "ti", "contigo", "te"),
+        *("tú", "tu", "tus", "ti", "contigo", "te", "tuyo", "tuya", "tuyos", "tuyas"),
         *("tienes", "puedes", "quieres", "estás", "eres", "necesitas", "sientes", "haces", "sabes", "vas"),
         *("hablas", "bebes", "consumes", "piensas", "crees", "debes", "recuerdas", "vives", "sigues"),
         *("ayudas", "dejas", "empiezas", "llegas", "tengas", "puedas", "quieras", "estés", "seas", "hayas"),
