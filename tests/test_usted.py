@@ -212,3 +212,21 @@ def test_check_warns_of_a_tu_word_outside_an_alternation(project: Path, run) -> 
     assert "content/coping/halt.es.md: warning: 'tienes' speaks to the reader as tú" in result.output
     assert "in the title" in result.output
     assert result.output.count("speaks to the reader as tú") == 2
+
+
+def test_a_spanish_text_without_any_alternation_gets_one_warning(project: Path, run) -> None:
+    """Written for tú readers only (a clinic's own module): one warning for the file, at its first
+    tú word, not one per word."""
+    module = project / "content" / "coping" / "halt.es.md"
+    front, body = module.read_text(encoding="utf-8").split("\n---\n", 1)
+    plain = "\n---\n".join(
+        (re.sub(r"\(\(([^|()]*)\|[^()]*\)\)", r"\1", front), re.sub(r"\(\(([^|()]*)\|[^()]*\)\)", r"\1", body))
+    )
+    module.write_text(plain, encoding="utf-8")
+    result = run("check", "-C", project)
+    found = [line for line in result.output.splitlines() if line.startswith("content/coping/halt.es.md")]
+    assert (
+        len(found) == 1
+        and "speaks to the reader as tú (" in found[0]
+        and "with no ((tú|usted)) alternation" in found[0]
+    )

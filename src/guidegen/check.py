@@ -22,7 +22,7 @@ from .project.settings import Settings, load_settings
 from .project.shared import SharedFrontMatter
 from .project.vocabulary import Vocabulary, load_vocabulary
 from .project.yamlfile import read_yaml
-from .text.formal import choose, has_formal, tu_leftovers
+from .text.formal import ALTERNATION, choose, has_formal, tu_leftovers
 from .text.markdown import html_to_text, shared_references, worksheet_shape
 from .text.readability import reading_score
 from .text.repeats import REPEAT_CHARS, find_repeats
@@ -313,8 +313,19 @@ def _check_usted(project: Project, module: Module, text: ModuleText, person: Pro
 
 def _check_tu_leftovers(where: str, language: str, texts: tuple[str, ...], report: CheckReport) -> None:
     """A Spanish text's words that still speak as tú in its usted form (text/formal.py): a formal
-    reader would read them. The body by line; the title and summary without one."""
+    reader would read them. The body by line; the title and summary without one. A text with no
+    alternation at all gets one warning, not one per word: it was written for tú readers only."""
     if not has_formal(language):
+        return
+    if not any(ALTERNATION.search(text) for text in texts):
+        found = tu_leftovers(texts[0])
+        if found:
+            report.problems.warn(
+                where,
+                found[0][0],
+                f"speaks to the reader as tú ({len(found)} words, the first '{found[0][1]}') with no ((tú|usted)) "
+                "alternation, so a reader with `formal: true` reads it in tú: give the usted form of each (docs/modules.md)",
+            )
         return
     for number, text in enumerate(texts):
         for line, word in tu_leftovers(text):
