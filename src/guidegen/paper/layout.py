@@ -126,11 +126,7 @@ def _fonts_for(theme: Theme, base_url: str) -> FontConfiguration:
     none is given, and each kept its @font-face fonts in memory for the rest of the process: about
     1.4 MB a guide without end, measured over 150 guides. The PDFs are the same bytes either way."""
     fonts = tuple(
-        sorted(
-            (name, stat.st_mtime_ns, stat.st_size)
-            for name, path in theme.assets.items()
-            if name.lower().endswith(FONT_FILES) and (stat := path.stat())
-        )
+        sorted((name, *_stamp(path)) for name, path in theme.assets.items() if name.lower().endswith(FONT_FILES))
     )
     key = (threading.get_ident(), base_url)
     with _fonts_lock:
@@ -138,6 +134,16 @@ def _fonts_for(theme: Theme, base_url: str) -> FontConfiguration:
         if known is None or known[0] != fonts:
             known = _fonts[key] = (fonts, FontConfiguration())
         return known[1]
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """When a font file last changed, and its size; (-1, -1) when it is gone (the layout then
+    reports what WeasyPrint reports of a font it cannot load)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return -1, -1
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _boxes(box: Any) -> Iterator[Any]:
